@@ -1,0 +1,1 @@
+"""Protocol adapters: each turns what its devices say into `gateway.events.Event`s."""

@@ -1,0 +1,3 @@
+"""Campus Security Gateway: school security devices to the control room and the police."""
+
+__version__ = "0.1.0"

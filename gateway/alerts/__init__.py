@@ -1,0 +1,1 @@
+"""Alerts: the model, and the manager that owns their lifecycle."""

@@ -1,0 +1,143 @@
+"""What an alert is: severity, category, state, and the spec a rule emits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from datetime import tzinfo
+from typing import Any
+
+from gateway.timefmt import iso
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.HIGH: 2, Severity.CRITICAL: 3}
+
+
+class Category(StrEnum):
+    PANIC = "panic"
+    FIRE = "fire"
+    INTRUSION = "intrusion"
+    PERIMETER = "perimeter"
+    TRAFFIC = "traffic"
+    HAZARD = "hazard"
+    TAMPER = "tamper"
+    DEVICE_HEALTH = "device_health"
+    MAINTENANCE = "maintenance"
+
+
+class AlertState(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+ACTIVE_STATES = (AlertState.OPEN, AlertState.ACKNOWLEDGED)
+
+# Which operator action moves an alert from which states.
+TRANSITIONS: dict[str, tuple[tuple[AlertState, ...], AlertState]] = {
+    "ack": ((AlertState.OPEN,), AlertState.ACKNOWLEDGED),
+    "resolve": ((AlertState.OPEN, AlertState.ACKNOWLEDGED), AlertState.RESOLVED),
+    "close": ((AlertState.OPEN, AlertState.ACKNOWLEDGED, AlertState.RESOLVED), AlertState.CLOSED),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AlertSpec:
+    """What a rule asks for: raise (or update) the alert identified by `key`.
+
+    `key` groups signals into one incident (by default rule id + device id). A latching
+    alert (panic, fire) is never cleared by the system, only by a person.
+    """
+
+    key: str
+    rule_id: str
+    site: str
+    device_id: str
+    zone: str
+    category: Category
+    severity: Severity
+    title: str
+    message: str = ""
+    location: str = ""
+    channels: tuple[str, ...] = ()
+    latching: bool = False
+    ts: float = 0.0
+    drill: bool = False
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ClearSpec:
+    """The condition behind alert `key` has cleared; non-latching alerts auto-resolve."""
+
+    key: str
+    ts: float
+    reason: str = "condition cleared"
+
+
+@dataclass(slots=True)
+class Alert:
+    """An alert as stored."""
+
+    id: str
+    key: str
+    rule_id: str
+    site: str
+    device_id: str
+    zone: str
+    category: Category
+    severity: Severity
+    title: str
+    message: str
+    location: str
+    state: AlertState
+    latching: bool
+    drill: bool
+    raised_at: float
+    last_event_at: float
+    event_count: int
+    revision: int
+    channels: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
+    receipts: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+    def to_dict(self, tz: tzinfo) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "key": self.key,
+            "rule_id": self.rule_id,
+            "site": self.site,
+            "device_id": self.device_id,
+            "zone": self.zone,
+            "category": self.category.value,
+            "severity": self.severity.value,
+            "title": self.title,
+            "message": self.message,
+            "location": self.location,
+            "state": self.state.value,
+            "latching": self.latching,
+            "drill": self.drill,
+            "raised_at": iso(self.raised_at, tz),
+            "last_event_at": iso(self.last_event_at, tz),
+            "event_count": self.event_count,
+            "revision": self.revision,
+            "channels": list(self.channels),
+            "evidence": list(self.evidence),
+            "receipts": dict(self.receipts),
+        }

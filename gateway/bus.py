@@ -1,0 +1,104 @@
+"""In-process event bus with a priority lane.
+
+Panic and fire events (`Event.urgent`) never wait behind bulk telemetry: the dispatcher
+always drains the urgent lane before taking the next bulk event. Handlers are plain
+functions run on the event loop, in subscription order; one that raises is logged and
+counted, and the others still run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Callable
+
+from gateway.events import Event
+
+log = logging.getLogger(__name__)
+
+EventHandler = Callable[[Event], None]
+
+_YIELD_EVERY = 256
+
+
+class EventBus:
+    def __init__(self) -> None:
+        self._urgent: deque[Event] = deque()
+        self._bulk: deque[Event] = deque()
+        self._incoming: deque[Event] = deque()  # from other threads
+        self._handlers: list[EventHandler] = []
+        self._wakeup = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake_pending = False
+        self.dispatched = 0
+        self.handler_errors = 0
+
+    def subscribe(self, handler: EventHandler) -> None:
+        self._handlers.append(handler)
+
+    def publish(self, event: Event) -> None:
+        """Queue an event; call from the event loop thread."""
+        (self._urgent if event.urgent else self._bulk).append(event)
+        self._wakeup.set()
+
+    def publish_threadsafe(self, event: Event) -> None:
+        """Queue an event from another thread (e.g. a protocol client's network thread)."""
+        self._incoming.append(event)
+        if not self._wake_pending and self._loop is not None:
+            self._wake_pending = True
+            self._loop.call_soon_threadsafe(self._wakeup.set)
+
+    @property
+    def pending(self) -> int:
+        return len(self._urgent) + len(self._bulk) + len(self._incoming)
+
+    def bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+
+    async def run(self) -> None:
+        """Dispatch until cancelled."""
+        self._loop = asyncio.get_running_loop()
+        since_yield = 0
+        while True:
+            self._take_incoming()
+            if self._urgent:
+                event = self._urgent.popleft()
+            elif self._bulk:
+                event = self._bulk.popleft()
+            else:
+                self._wakeup.clear()
+                self._take_incoming()
+                if not (self._urgent or self._bulk):
+                    await self._wakeup.wait()
+                since_yield = 0
+                continue
+            self._dispatch(event)
+            since_yield += 1
+            if since_yield >= _YIELD_EVERY:
+                since_yield = 0
+                await asyncio.sleep(0)
+
+    async def drain(self) -> None:
+        """Wait until every queued event has been dispatched (for tests and shutdown)."""
+        while self.pending:
+            await asyncio.sleep(0)
+
+    def _take_incoming(self) -> None:
+        if not self._incoming:
+            return
+        self._wake_pending = False
+        incoming = self._incoming
+        while incoming:
+            event = incoming.popleft()
+            (self._urgent if event.urgent else self._bulk).append(event)
+
+    def _dispatch(self, event: Event) -> None:
+        self.dispatched += 1
+        for handler in self._handlers:
+            try:
+                handler(event)
+            except Exception:
+                self.handler_errors += 1
+                log.exception("event handler %r failed on %s/%s", handler, event.device_id,
+                              event.point)

@@ -1,0 +1,80 @@
+"""One injectable clock. Nothing in the core reads the wall clock directly."""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import time
+from datetime import datetime, tzinfo
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """Unix-seconds time and sleeping, real or virtual."""
+
+    def now(self) -> float: ...
+
+    async def sleep(self, seconds: float) -> None: ...
+
+
+def as_datetime(clock: Clock, tz: tzinfo) -> datetime:
+    """The clock's current time in `tz`."""
+    return datetime.fromtimestamp(clock.now(), tz=tz)
+
+
+class SystemClock:
+    """The real clock."""
+
+    def now(self) -> float:
+        return time.time()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds))
+
+
+class VirtualClock:
+    """A clock that only moves when told to: `await clock.advance(seconds)`.
+
+    Sleepers wake in deadline order, each seeing `now()` equal to its own deadline, so
+    timers behave exactly as they would in real time, without waiting.
+    """
+
+    def __init__(self, start: float = 1_767_225_600.0) -> None:  # 2026-01-01T00:00:00Z
+        self._now = start
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._seq = itertools.count()
+
+    def now(self) -> float:
+        return self._now
+
+    async def sleep(self, seconds: float) -> None:
+        if seconds <= 0:
+            await asyncio.sleep(0)
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._sleepers, (self._now + seconds, next(self._seq), future))
+        await future
+
+    async def advance(self, seconds: float) -> None:
+        """Move time forward, waking every sleeper whose deadline falls inside."""
+        target = self._now + seconds
+        await _settle()
+        while self._sleepers and self._sleepers[0][0] <= target:
+            deadline, _, future = heapq.heappop(self._sleepers)
+            self._now = max(self._now, deadline)
+            if not future.done():
+                future.set_result(None)
+            await _settle()
+        self._now = target
+        await _settle()
+
+    async def set_time(self, when: float) -> None:
+        """Advance to an absolute unix time (never backwards)."""
+        await self.advance(max(0.0, when - self._now))
+
+
+async def _settle(rounds: int = 20) -> None:
+    """Let woken tasks run until they block again."""
+    for _ in range(rounds):
+        await asyncio.sleep(0)

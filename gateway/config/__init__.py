@@ -1,0 +1,1 @@
+"""Configuration: pydantic models (`models`) and the YAML loader (`loader`)."""

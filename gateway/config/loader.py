@@ -1,0 +1,202 @@
+"""YAML loading that remembers where every key came from.
+
+Every problem is reported as `file:line: key.path: message`, all at once. Strings may
+reference the environment as `${NAME}`; `!file path` reads a secret from a file and
+`!include path` reads a YAML document from another file (paths relative to the file
+that names them).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from gateway.config.models import GatewayConfig, Loc
+
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class ConfigError(Exception):
+    """Config that cannot be used; `problems` are `file:line: key.path: message` lines."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class _Origins:
+    """Where each path of the loaded document was written: (file, line)."""
+
+    def __init__(self) -> None:
+        self.places: dict[Loc, tuple[str, int]] = {}
+        self.problems: list[str] = []
+
+    def note(self, path: Loc, file: str, node: yaml.Node) -> None:
+        self.places[path] = (file, node.start_mark.line + 1)
+
+    def problem(self, file: str, node: yaml.Node, path: Loc, message: str) -> None:
+        self.problems.append(f"{file}:{node.start_mark.line + 1}: {_dotted(path)}: {message}")
+
+    def where(self, path: Loc) -> tuple[str, int]:
+        for end in range(len(path), -1, -1):
+            if path[:end] in self.places:
+                return self.places[path[:end]]
+        return ("?", 0)
+
+
+def _dotted(path: Loc) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text or "(top)"
+
+
+def load_yaml(path: Path) -> tuple[Any, _Origins]:
+    """Parse `path` into plain data and the origin of every key."""
+    origins = _Origins()
+    data = _load_file(path, (), origins, set())
+    return data, origins
+
+
+def _load_file(path: Path, at: Loc, origins: _Origins, seen: set[Path]) -> Any:
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        origins.problems.append(f"{file}:0: {_dotted(at)}: cannot read: {exc.strerror}")
+        return None
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = mark.line + 1 if mark else 0
+        origins.problems.append(f"{file}:{line}: {_dotted(at)}: YAML syntax: {exc.problem}")
+        return None
+    finally:
+        loader.dispose()
+    if node is None:
+        return {}
+    return _Builder(path, origins, seen | {path.resolve()}, loader).build(node, at)
+
+
+class _Builder:
+    def __init__(self, path: Path, origins: _Origins, seen: set[Path],
+                 loader: yaml.SafeLoader) -> None:
+        self.path = path
+        self.file = str(path)
+        self.origins = origins
+        self.seen = seen
+        self.loader = loader
+
+    def build(self, node: yaml.Node, path: Loc) -> Any:
+        self.origins.note(path, self.file, node)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        assert isinstance(node, yaml.ScalarNode)
+        if node.tag == "!file":
+            return self._file(node, path)
+        if node.tag == "!include":
+            return self._include(node, path)
+        value = self.loader.construct_object(node)
+        return self._environment(value, node, path) if isinstance(value, str) else value
+
+    def _mapping(self, node: yaml.MappingNode, path: Loc) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = self.loader.construct_object(key_node)
+            if not isinstance(key, str | int | bool | float):
+                self.origins.problem(self.file, key_node, path, "keys must be plain names")
+                continue
+            key = str(key)
+            if key in result:
+                self.origins.problem(self.file, key_node, (*path, key), "duplicate key")
+                continue
+            self.origins.note((*path, key), self.file, key_node)
+            result[key] = self.build(value_node, (*path, key))
+            self.origins.note((*path, key), self.file, key_node)
+        return result
+
+    def _relative(self, node: yaml.ScalarNode) -> Path:
+        return (self.path.parent / str(node.value)).resolve()
+
+    def _file(self, node: yaml.ScalarNode, path: Loc) -> str | None:
+        target = self._relative(node)
+        try:
+            return target.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            self.origins.problem(self.file, node, path, f"cannot read {target}: {exc.strerror}")
+            return None
+
+    def _include(self, node: yaml.ScalarNode, path: Loc) -> Any:
+        target = self._relative(node)
+        if target in self.seen:
+            self.origins.problem(self.file, node, path, f"{target} includes itself")
+            return None
+        return _load_file(target, path, self.origins, self.seen)
+
+    def _environment(self, value: str, node: yaml.ScalarNode, path: Loc) -> str:
+        def substitute(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in os.environ:
+                self.origins.problem(self.file, node, path,
+                                     f"environment variable {name} is not set")
+                return ""
+            return os.environ[name]
+
+        return _ENV_REF.sub(substitute, value)
+
+
+def _data_path(data: Any, loc: tuple[Any, ...]) -> Loc:
+    """The part of pydantic's `loc` that exists in the data (union tags dropped)."""
+    path: list[str | int] = []
+    current = data
+    for i, part in enumerate(loc):
+        if isinstance(current, dict) and isinstance(part, str) and part in current:
+            current = current[part]
+            path.append(part)
+        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+            current = current[part]
+            path.append(part)
+        elif i == len(loc) - 1 and isinstance(part, str) and isinstance(current, dict):
+            path.append(part)  # a missing or unknown key
+    return tuple(path)
+
+
+def load_config(path: Path | str) -> GatewayConfig:
+    """Load and validate a gateway config, or raise `ConfigError` with every problem."""
+    path = Path(path)
+    data, origins = load_yaml(path)
+    if origins.problems:
+        raise ConfigError(origins.problems)
+    if not isinstance(data, dict):
+        raise ConfigError([f"{path}:1: (top): expected a mapping of sections"])
+    problems: list[str] = []
+    try:
+        config = GatewayConfig.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = _data_path(data, error["loc"])
+            file, line = origins.where(where)
+            message = error["msg"]
+            if error["type"] == "extra_forbidden":
+                message = "unknown key"
+            problems.append(f"{file}:{line}: {_dotted(where)}: {message}")
+        raise ConfigError(_unique(problems)) from None
+    for where, message in config.reference_errors():
+        file, line = origins.where(where)
+        problems.append(f"{file}:{line}: {_dotted(where)}: {message}")
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def _unique(lines: list[str]) -> list[str]:
+    return list(dict.fromkeys(lines))

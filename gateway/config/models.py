@@ -1,0 +1,157 @@
+"""The gateway's configuration: site, zones, devices, forwarding channels, rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+
+from adapters.registry import AdapterSettings, DeviceConfig
+from gateway.alerts.model import Category, Severity
+from gateway.config.base import StrictModel
+from gateway.events import PointValue
+
+Loc = tuple[str | int, ...]
+
+
+class SiteConfig(StrictModel):
+    id: str = Field(description="Site (school) id, sent with every alert.")
+    name: str = Field(description="School name as the police know it.")
+    timezone: str = Field(default="Asia/Shanghai", description="IANA time zone of the site.")
+    address: str = Field(default="", description="Street address, for responders.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class ZoneConfig(StrictModel):
+    id: str = Field(description="Zone id, e.g. `building-a-3f`.")
+    name: str = Field(description="Zone name shown to operators and police.")
+    building: str = Field(default="", description="Building the zone is in.")
+    floor: str = Field(default="", description="Floor, as signed in the building.")
+    tags: tuple[str, ...] = Field(default=(), description="Free tags for rule selectors.")
+
+
+class RetryConfig(StrictModel):
+    initial_s: float = Field(default=0.5, gt=0, description="First retry delay.")
+    max_s: float = Field(default=30.0, gt=0, description="Longest retry delay.")
+
+
+class ClientTlsConfig(StrictModel):
+    ca_file: Path | None = Field(default=None, description="CA bundle to verify the server.")
+    cert_file: Path | None = Field(default=None, description="Client certificate (mutual TLS).")
+    key_file: Path | None = Field(default=None, description="Client private key (mutual TLS).")
+    verify: bool = Field(default=True, description="Verify the server certificate.")
+
+
+class PoliceHttpChannelConfig(StrictModel):
+    """HTTP(S) POST to the police linkage platform (公安联网报警平台), signed."""
+
+    type: Literal["police_http"]
+    id: str = Field(description="Channel id that rules name.")
+    url: str = Field(description="Receiver URL.", pattern=r"^https?://")
+    secret: SecretStr = Field(description="Shared secret for the HMAC-SHA256 signature.")
+    timeout_s: float = Field(default=5.0, gt=0, description="Timeout for one delivery attempt.")
+    tls: ClientTlsConfig | None = Field(default=None, description="TLS and mutual-TLS settings.")
+    retry: RetryConfig = Field(default_factory=RetryConfig, description="Retry backoff.")
+    forward_drills: bool = Field(default=False, description="Also forward drill alerts.")
+
+
+class FileChannelConfig(StrictModel):
+    """Appends alert documents as JSON lines, for sites without an endpoint."""
+
+    type: Literal["file"]
+    id: str = Field(description="Channel id that rules name.")
+    path: Path = Field(description="JSON-lines file to append to.")
+    forward_drills: bool = Field(default=True, description="Also write drill alerts.")
+
+
+ChannelConfig = Annotated[PoliceHttpChannelConfig | FileChannelConfig,
+                          Field(discriminator="type")]
+
+
+class RuleConfig(StrictModel):
+    """A point condition on a kind of device, raising one alert per device."""
+
+    id: str = Field(description="Rule id.")
+    device_type: str | None = Field(default=None, description="Match devices of this type.")
+    devices: tuple[str, ...] = Field(default=(), description="Or match these device ids.")
+    point: str = Field(description="Point to watch, or `availability`.")
+    equals: PointValue = Field(default=True, description="Value that raises the alert.")
+    severity: Severity = Field(description="Alert severity.")
+    category: Category = Field(description="Alert category.")
+    title: str = Field(description="Title template: {device}, {zone}, {location}, {value}.")
+    channels: tuple[str, ...] = Field(default=(), description="Channels that receive it.")
+    latching: bool = Field(default=False, description="Only a person can clear it.")
+
+
+class StoreConfig(StrictModel):
+    path: Path = Field(default=Path("var/campusgw.db"), description="SQLite database file.")
+
+
+class ApiConfig(StrictModel):
+    host: str = Field(default="127.0.0.1", description="Listen address.")
+    port: int = Field(default=8080, ge=0, le=65535, description="Listen port (0: any free).")
+    token: SecretStr = Field(description="Bearer token operators' actions need.")
+
+
+class GatewayConfig(StrictModel):
+    site: SiteConfig = Field(description="The school.")
+    zones: tuple[ZoneConfig, ...] = Field(description="Areas of the school.")
+    adapters: AdapterSettings = Field(default_factory=AdapterSettings,
+                                      description="Protocol connections (MQTT broker, ...).")
+    devices: tuple[DeviceConfig, ...] = Field(default=(), description="Every device.")
+    channels: tuple[ChannelConfig, ...] = Field(default=(), description="Forwarding channels.")
+    rules: tuple[RuleConfig, ...] = Field(default=(), description="Alert rules.")
+    store: StoreConfig = Field(default_factory=StoreConfig, description="Alert store.")
+    api: ApiConfig = Field(description="HTTP API and live stream.")
+
+    def reference_errors(self) -> list[tuple[Loc, str]]:
+        """Cross-references that pydantic cannot check field by field."""
+        errors: list[tuple[Loc, str]] = []
+        errors += _duplicates("zones", [z.id for z in self.zones], "zone")
+        errors += _duplicates("devices", [d.id for d in self.devices], "device")
+        errors += _duplicates("channels", [c.id for c in self.channels], "channel")
+        errors += _duplicates("rules", [r.id for r in self.rules], "rule")
+        zones = {z.id for z in self.zones}
+        for i, device in enumerate(self.devices):
+            if device.zone not in zones:
+                errors.append((("devices", i, "zone"), f"unknown zone {device.zone!r}"))
+        devices = {d.id for d in self.devices}
+        types = {d.type for d in self.devices}
+        channels = {c.id for c in self.channels}
+        for i, rule in enumerate(self.rules):
+            for j, channel in enumerate(rule.channels):
+                if channel not in channels:
+                    errors.append((("rules", i, "channels", j), f"unknown channel {channel!r}"))
+            for j, device_id in enumerate(rule.devices):
+                if device_id not in devices:
+                    errors.append((("rules", i, "devices", j), f"unknown device {device_id!r}"))
+            if rule.device_type is not None and rule.device_type not in types:
+                errors.append((("rules", i, "device_type"),
+                               f"no device of type {rule.device_type!r} is configured"))
+            if rule.device_type is None and not rule.devices:
+                errors.append((("rules", i), "give device_type or devices"))
+        return errors
+
+
+def _duplicates(section: str, ids: list[str], what: str) -> list[tuple[Loc, str]]:
+    seen: set[str] = set()
+    errors: list[tuple[Loc, str]] = []
+    for i, item_id in enumerate(ids):
+        if item_id in seen:
+            errors.append(((section, i, "id"), f"duplicate {what} id {item_id!r}"))
+        seen.add(item_id)
+    return errors

@@ -1,0 +1,1 @@
+"""Forwarding: outbox jobs delivered to police, fire and city channels."""

@@ -81,7 +81,7 @@ class EventBus:
 
     async def drain(self) -> None:
         """Wait until every queued event has been dispatched (for tests and shutdown)."""
-        while self.pending:
+        while self.pending:  # noqa: ASYNC110 - the dispatcher runs on this loop
             await asyncio.sleep(0)
 
     def _take_incoming(self) -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 from datetime import tzinfo
+from enum import StrEnum
 from typing import Any
 
 from gateway.timefmt import iso

@@ -1,9 +1,9 @@
 """YAML loading that remembers where every key came from.
 
 Every problem is reported as `file:line: key.path: message`, all at once. Strings may
-reference the environment as `${NAME}`; `!file path` reads a secret from a file and
-`!include path` reads a YAML document from another file (paths relative to the file
-that names them).
+reference the environment as `${NAME}` or `${NAME:-default}`; `!file path` reads a secret
+from a file and `!include path` reads a YAML document from another file (paths relative to
+the file that names them).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from gateway.config.models import GatewayConfig, Loc
 
-_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
 class ConfigError(Exception):
@@ -63,7 +63,8 @@ def load_yaml(path: Path) -> tuple[Any, _Origins]:
     return data, origins
 
 
-def _load_file(path: Path, at: Loc, origins: _Origins, seen: set[Path]) -> Any:
+def _load_file(path: Path, at: Loc, origins: _Origins, seen: set[Path],
+               first_index: int = 0) -> Any:
     file = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -82,7 +83,8 @@ def _load_file(path: Path, at: Loc, origins: _Origins, seen: set[Path]) -> Any:
         loader.dispose()
     if node is None:
         return {}
-    return _Builder(path, origins, seen | {path.resolve()}, loader).build(node, at)
+    builder = _Builder(path, origins, seen | {path.resolve()}, loader)
+    return builder.build(node, at, first_index)
 
 
 class _Builder:
@@ -94,12 +96,12 @@ class _Builder:
         self.seen = seen
         self.loader = loader
 
-    def build(self, node: yaml.Node, path: Loc) -> Any:
+    def build(self, node: yaml.Node, path: Loc, first_index: int = 0) -> Any:
         self.origins.note(path, self.file, node)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+            return self._sequence(node, path, first_index)
         assert isinstance(node, yaml.ScalarNode)
         if node.tag == "!file":
             return self._file(node, path)
@@ -124,6 +126,21 @@ class _Builder:
             self.origins.note((*path, key), self.file, key_node)
         return result
 
+    def _sequence(self, node: yaml.SequenceNode, path: Loc, first_index: int) -> list[Any]:
+        """Items in order; an `!include` item whose file holds a list is spliced in."""
+        items: list[Any] = []
+        for item in node.value:
+            index = first_index + len(items)
+            if isinstance(item, yaml.ScalarNode) and item.tag == "!include":
+                included = self._include(item, path, index)
+                if isinstance(included, list):
+                    items += included
+                    continue
+                items.append(included)
+                continue
+            items.append(self.build(item, (*path, index)))
+        return items
+
     def _relative(self, node: yaml.ScalarNode) -> Path:
         return (self.path.parent / str(node.value)).resolve()
 
@@ -135,16 +152,20 @@ class _Builder:
             self.origins.problem(self.file, node, path, f"cannot read {target}: {exc.strerror}")
             return None
 
-    def _include(self, node: yaml.ScalarNode, path: Loc) -> Any:
+    def _include(self, node: yaml.ScalarNode, path: Loc, list_index: int | None = None) -> Any:
         target = self._relative(node)
         if target in self.seen:
             self.origins.problem(self.file, node, path, f"{target} includes itself")
             return None
-        return _load_file(target, path, self.origins, self.seen)
+        if list_index is None:
+            return _load_file(target, path, self.origins, self.seen)
+        return _load_file(target, path, self.origins, self.seen, list_index)
 
     def _environment(self, value: str, node: yaml.ScalarNode, path: Loc) -> str:
         def substitute(match: re.Match[str]) -> str:
-            name = match.group(1)
+            name, default = match.group(1), match.group(2)
+            if name not in os.environ and default is not None:
+                return default
             if name not in os.environ:
                 self.origins.problem(self.file, node, path,
                                      f"environment variable {name} is not set")
@@ -154,15 +175,18 @@ class _Builder:
         return _ENV_REF.sub(substitute, value)
 
 
+def _holds(data: Any, part: Any) -> bool:
+    if isinstance(data, dict):
+        return isinstance(part, str) and part in data
+    return isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
+
+
 def _data_path(data: Any, loc: tuple[Any, ...]) -> Loc:
     """The part of pydantic's `loc` that exists in the data (union tags dropped)."""
     path: list[str | int] = []
     current = data
     for i, part in enumerate(loc):
-        if isinstance(current, dict) and isinstance(part, str) and part in current:
-            current = current[part]
-            path.append(part)
-        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+        if _holds(current, part):
             current = current[part]
             path.append(part)
         elif i == len(loc) - 1 and isinstance(part, str) and isinstance(current, dict):

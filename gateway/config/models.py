@@ -75,6 +75,7 @@ class FileChannelConfig(StrictModel):
     type: Literal["file"]
     id: str = Field(description="Channel id that rules name.")
     path: Path = Field(description="JSON-lines file to append to.")
+    retry: RetryConfig = Field(default_factory=RetryConfig, description="Retry backoff.")
     forward_drills: bool = Field(default=True, description="Also write drill alerts.")
 
 
@@ -86,15 +87,28 @@ class RuleConfig(StrictModel):
     """A point condition on a kind of device, raising one alert per device."""
 
     id: str = Field(description="Rule id.")
-    device_type: str | None = Field(default=None, description="Match devices of this type.")
+    device_type: str | None = Field(default=None,
+                                    description="Match devices of this type (`*`: any).")
     devices: tuple[str, ...] = Field(default=(), description="Or match these device ids.")
-    point: str = Field(description="Point to watch, or `availability`.")
+    point: str = Field(description="Point to watch (`*` globs allowed, e.g. `zone.*.state`), "
+                                   "or `availability`.")
     equals: PointValue = Field(default=True, description="Value that raises the alert.")
     severity: Severity = Field(description="Alert severity.")
     category: Category = Field(description="Alert category.")
-    title: str = Field(description="Title template: {device}, {zone}, {location}, {value}.")
+    title: str = Field(description="Title template: {device}, {zone}, {location}, {point}, "
+                                   "{value}.")
     channels: tuple[str, ...] = Field(default=(), description="Channels that receive it.")
     latching: bool = Field(default=False, description="Only a person can clear it.")
+
+    @field_validator("title")
+    @classmethod
+    def _known_placeholders(cls, value: str) -> str:
+        try:
+            value.format(device="", zone="", location="", point="", value="")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"bad placeholder {exc} (use {{device}}, {{zone}}, "
+                             "{location}, {point}, {value})") from None
+        return value
 
 
 class StoreConfig(StrictModel):
@@ -118,6 +132,10 @@ class GatewayConfig(StrictModel):
     store: StoreConfig = Field(default_factory=StoreConfig, description="Alert store.")
     api: ApiConfig = Field(description="HTTP API and live stream.")
 
+    def applies(self, rule: RuleConfig, device_id: str, device_type: str) -> bool:
+        """Whether `rule` watches this device."""
+        return device_id in rule.devices or rule.device_type in ("*", device_type)
+
     def reference_errors(self) -> list[tuple[Loc, str]]:
         """Cross-references that pydantic cannot check field by field."""
         errors: list[tuple[Loc, str]] = []
@@ -139,7 +157,7 @@ class GatewayConfig(StrictModel):
             for j, device_id in enumerate(rule.devices):
                 if device_id not in devices:
                     errors.append((("rules", i, "devices", j), f"unknown device {device_id!r}"))
-            if rule.device_type is not None and rule.device_type not in types:
+            if rule.device_type not in (None, "*") and rule.device_type not in types:
                 errors.append((("rules", i, "device_type"),
                                f"no device of type {rule.device_type!r} is configured"))
             if rule.device_type is None and not rule.devices:

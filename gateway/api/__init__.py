@@ -1,0 +1,1 @@
+"""HTTP API: health, alerts, devices, operator actions and the live stream."""

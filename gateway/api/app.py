@@ -1,0 +1,105 @@
+"""FastAPI application over a running `Gateway`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from collections.abc import AsyncIterator
+from importlib import resources
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, HTTPException, Query
+from fastapi.responses import HTMLResponse, StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+
+from gateway.alerts.manager import AlertActionError
+from gateway.alerts.model import ACTIVE_STATES, AlertState
+from gateway.app import Gateway
+from gateway.timefmt import iso
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+class OperatorAction(BaseModel):
+    """Who acts on an alert, and why."""
+
+    actor: str = Field(min_length=1, description="Operator name or badge number.")
+    note: str = Field(default="", description="What was done or found.")
+
+
+def create_api(gateway: Gateway, keepalive_s: float = 15.0) -> FastAPI:
+    api = FastAPI(title="Campus Security Gateway", version="0.1.0")
+    tz = gateway.config.site.tz
+    token = gateway.config.api.token.get_secret_value()
+
+    def operator(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> None:
+        if credentials is None or not secrets.compare_digest(credentials.credentials, token):
+            raise HTTPException(401, "a valid bearer token is required",
+                                headers={"WWW-Authenticate": "Bearer"})
+
+    @api.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def dashboard() -> str:
+        return resources.files("gateway.web").joinpath("index.html").read_text("utf-8")
+
+    @api.get("/health")
+    async def health() -> dict[str, Any]:
+        return {"status": "ok", **gateway.health()}
+
+    @api.get("/alerts")
+    async def list_alerts(
+        state: Annotated[Literal["active", "all", "open", "acknowledged", "resolved",
+                                 "closed"], Query()] = "active",
+        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    ) -> list[dict[str, Any]]:
+        states = (None if state == "all" else ACTIVE_STATES if state == "active"
+                  else (AlertState(state),))
+        alerts = await gateway.store.run(lambda: gateway.store.list_sync(states, limit))
+        return [alert.to_dict(tz) for alert in alerts]
+
+    @api.get("/alerts/{alert_id}")
+    async def get_alert(alert_id: str) -> dict[str, Any]:
+        alert = await gateway.store.run(lambda: gateway.store.get_sync(alert_id))
+        if alert is None:
+            raise HTTPException(404, f"no alert {alert_id}")
+        history = await gateway.store.run(lambda: gateway.store.history_sync(alert_id))
+        return {**alert.to_dict(tz), "history": [
+            {"at": iso(h.at, tz), "action": h.action, "from": h.from_state, "to": h.to_state,
+             "actor": h.actor, "note": h.note, "revision": h.revision} for h in history]}
+
+    @api.post("/alerts/{alert_id}/{action}", dependencies=[Depends(operator)])
+    async def act(alert_id: str, action: Literal["ack", "resolve", "close"],
+                  body: OperatorAction) -> dict[str, Any]:
+        try:
+            alert = await gateway.manager.act(alert_id, action, body.actor, body.note)
+        except AlertActionError as exc:
+            status = 404 if str(exc).startswith("no alert") else 409
+            raise HTTPException(status, str(exc)) from None
+        return alert.to_dict(tz)
+
+    @api.get("/devices")
+    async def devices() -> list[dict[str, Any]]:
+        return [state.to_dict() for state in gateway.registry.devices.values()]
+
+    @api.get("/stream")
+    async def stream() -> StreamingResponse:
+        """Server-sent events: every alert change as it is stored."""
+        return StreamingResponse(_sse(gateway, keepalive_s), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache"})
+
+    return api
+
+
+async def _sse(gateway: Gateway, keepalive_s: float) -> AsyncIterator[str]:
+    async with gateway.feed.listen() as queue:
+        yield ": connected\n\n"
+        while True:
+            try:
+                message = await asyncio.wait_for(queue.get(), keepalive_s)
+            except TimeoutError:
+                yield ": keepalive\n\n"
+                continue
+            yield f"event: {message['type']}\ndata: {json.dumps(message, ensure_ascii=False)}\n\n"

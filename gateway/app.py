@@ -1,0 +1,158 @@
+"""Wiring and lifecycle: adapters -> bus -> device registry and rules -> alert manager ->
+store and outbox -> forwarders; the API reads from here."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+from adapters.base import Adapter, AdapterContext
+from adapters.registry import adapter_factories
+from gateway.alerts.feed import AlertFeed
+from gateway.alerts.manager import AlertManager
+from gateway.alerts.model import Alert
+from gateway.backoff import Backoff
+from gateway.bus import EventBus
+from gateway.clock import Clock, SystemClock
+from gateway.config.models import GatewayConfig
+from gateway.devices import DeviceRegistry
+from gateway.events import Event
+from gateway.forwarding.channel import Channel
+from gateway.forwarding.channels import build_channel
+from gateway.forwarding.document import Place
+from gateway.forwarding.worker import OutboxWorker
+from gateway.store.sqlite import AlertStore
+from rules.engine import RuleEngine
+from rules.point_rules import PointRuleEngine
+
+log = logging.getLogger(__name__)
+
+
+class Gateway:
+    """One school's gateway. `async with Gateway(config):` runs it."""
+
+    def __init__(self, config: GatewayConfig, clock: Clock | None = None,
+                 engine: RuleEngine | None = None, run_adapters: bool = True) -> None:
+        self.config = config
+        self.clock: Clock = clock or SystemClock()
+        self.engine: RuleEngine = engine or PointRuleEngine(config)
+        self.bus = EventBus()
+        self.feed = AlertFeed()
+        self.store = AlertStore(config.store.path)
+        self.registry = DeviceRegistry(config.site.id, config.devices, self.clock, self.bus)
+        self.adapters: list[Adapter] = []
+        self.workers: list[OutboxWorker] = []
+        self._run_adapters = run_adapters
+        self._tasks: list[asyncio.Task[None]] = []
+        self._adapter_tasks: list[asyncio.Task[None]] = []
+        self._manager: AlertManager | None = None
+        zones = {zone.id: zone for zone in config.zones}
+        devices = {device.id: device for device in config.devices}
+        self._zones = zones
+        self._devices = devices
+
+    @property
+    def manager(self) -> AlertManager:
+        if self._manager is None:
+            raise RuntimeError("gateway is not started")
+        return self._manager
+
+    def place(self, alert: Alert) -> Place:
+        zone = self._zones.get(alert.zone)
+        device = self._devices.get(alert.device_id)
+        return Place(
+            site_name=self.config.site.name,
+            zone_name=zone.name if zone else alert.zone,
+            building=zone.building if zone else "",
+            floor=zone.floor if zone else "",
+            device_name=device.name if device else alert.device_id,
+            device_type=device.type if device else "",
+        )
+
+    async def start(self) -> None:
+        await self.store.open()
+        channels: list[Channel] = [build_channel(c, self.clock) for c in self.config.channels]
+        self.workers = [OutboxWorker(channel, self.store, self.clock,
+                                     Backoff(cfg.retry.initial_s, cfg.retry.max_s))
+                        for channel, cfg in zip(channels, self.config.channels, strict=True)]
+        self._manager = AlertManager(
+            self.store, self.clock, self.config.site.tz, self.place,
+            {c.id: c.forward_drills for c in channels}, self.feed, self._wake_workers)
+        await self._manager.load()
+        self.bus.subscribe(self.registry.observe)
+        self.bus.subscribe(self._evaluate)
+        self._spawn(self.bus.run(), "bus")
+        self._spawn(self._manager.run(), "alert-manager")
+        self._spawn(self.registry.supervise(), "supervision")
+        for worker in self.workers:
+            self._spawn(worker.run(), f"outbox:{worker.channel.id}")
+        if self._run_adapters:
+            await self.start_adapters()
+
+    async def start_adapters(self) -> None:
+        context = AdapterContext(site=self.config.site.id, clock=self.clock, bus=self.bus)
+        for factory in adapter_factories(self.config.adapters):
+            self.adapters += factory(self.config.devices, context)
+        for adapter in self.adapters:
+            self._adapter_tasks.append(self._spawn(adapter.run(), f"adapter:{adapter.name}"))
+
+    async def stop(self) -> None:
+        """Stop adapters, let what they delivered reach the store, then stop the rest."""
+        await _cancel(self._adapter_tasks)
+        await self.bus.drain()
+        if self._manager is not None:
+            await self._manager.drain()
+        await _cancel(self._tasks)
+        for worker in self.workers:
+            await worker.channel.aclose()
+        await self.store.close()
+
+    async def __aenter__(self) -> Gateway:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.stop()
+
+    def _evaluate(self, event: Event) -> None:
+        for outcome in self.engine.on_event(event):
+            self.manager.submit(outcome)
+
+    def _wake_workers(self) -> None:
+        for worker in self.workers:
+            worker.wake()
+
+    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+        task = asyncio.create_task(work, name=name)
+        task.add_done_callback(_log_crash)
+        self._tasks.append(task)
+        return task
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "site": self.config.site.id,
+            "events_dispatched": self.bus.dispatched,
+            "events_pending": self.bus.pending,
+            "handler_errors": self.bus.handler_errors,
+            "adapters": {a.name: a.counters() for a in self.adapters},
+            "channels": {w.channel.id: {"delivered": w.delivered, "failures": w.failures,
+                                        "failing": w.failing_since is not None}
+                         for w in self.workers},
+            "devices_offline": sorted(d.id for d in self.registry.devices.values()
+                                      if d.availability.value == "offline"),
+        }
+
+
+def _log_crash(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("task %s stopped: %r", task.get_name(), task.exception(),
+                  exc_info=task.exception())
+
+
+async def _cancel(tasks: list[asyncio.Task[None]]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    tasks.clear()

@@ -1,0 +1,73 @@
+"""`campusgw`: run the gateway, check its config, run the demo and the simulators."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gateway.config.loader import ConfigError, load_config
+from gateway.config.models import GatewayConfig
+
+app = typer.Typer(help="Campus Security Gateway", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+sim_app = typer.Typer(help="Simulated devices and peers that speak the real protocols.",
+                      no_args_is_help=True)
+app.add_typer(sim_app, name="sim")
+
+ConfigPath = Annotated[Path, typer.Argument(help="Gateway config (YAML).")]
+
+
+def _load_or_exit(path: Path) -> GatewayConfig:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            typer.echo(problem, err=True)
+        typer.echo(f"{path}: {len(exc.problems)} problem(s); the gateway does not start.",
+                   err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command("check-config")
+def check_config(path: ConfigPath) -> None:
+    """Validate a config: every problem as `file:line: key.path: message`; exit 1 if any."""
+    config = _load_or_exit(path)
+    typer.echo(f"{path}: ok ({len(config.devices)} devices, {len(config.zones)} zones, "
+               f"{len(config.rules)} rules, {len(config.channels)} channels)")
+
+
+@app.command("run")
+def run(config: Annotated[Path, typer.Option("--config", "-c", help="Gateway config.")],
+        log_level: Annotated[str, typer.Option(help="Log level.")] = "INFO") -> None:
+    """Run the gateway and its API until SIGINT/SIGTERM."""
+    from gateway.runner import configure_logging, run_until_stopped
+
+    loaded = _load_or_exit(config)
+    configure_logging(log_level)
+    asyncio.run(run_until_stopped(loaded))
+
+
+@app.command("demo")
+def demo(
+    api_port: Annotated[int, typer.Option(help="Dashboard/API port.")] = 8080,
+    press_every_s: Annotated[float, typer.Option(help="Press a button this often.")] = 20.0,
+    seconds: Annotated[float, typer.Option(help="Stop after this long (0: never).")] = 0.0,
+) -> None:
+    """The whole simulated school: devices, police endpoint, gateway and dashboard."""
+    from gateway.demo import run_demo
+    from gateway.runner import configure_logging
+
+    configure_logging("INFO")
+    sys.exit(asyncio.run(run_demo(api_port, press_every_s, seconds)))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""Device registry: last value, last seen and availability of every device, and the
+supervision that turns silence into `offline`.
+
+A device with `heartbeat_s` that sends nothing for two intervals becomes offline (an
+event); its next message brings it back online (an event). Adapters may also report
+availability themselves (a Modbus panel that stops answering); those events only update
+the state here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from gateway.bus import EventBus
+from gateway.clock import Clock
+from gateway.config.base import DeviceBase
+from gateway.events import AVAILABILITY, Availability, Event, PointValue, Quality
+
+log = logging.getLogger(__name__)
+
+MISSED_INTERVALS = 2
+
+
+@dataclass
+class DeviceState:
+    id: str
+    type: str
+    name: str
+    zone: str
+    heartbeat_s: float | None
+    availability: Availability = Availability.UNKNOWN
+    last_seen: float | None = None
+    availability_detail: str | None = None
+    points: dict[str, PointValue] = field(default_factory=dict)
+    watched_since: float = 0.0
+
+    def silence_deadline(self) -> float | None:
+        if self.heartbeat_s is None or self.availability == Availability.OFFLINE:
+            return None
+        since = self.last_seen if self.last_seen is not None else self.watched_since
+        return since + MISSED_INTERVALS * self.heartbeat_s
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "type": self.type, "name": self.name, "zone": self.zone,
+            "availability": self.availability.value, "detail": self.availability_detail,
+            "last_seen": self.last_seen, "heartbeat_s": self.heartbeat_s,
+            "points": dict(self.points),
+        }
+
+
+class DeviceRegistry:
+    def __init__(self, site: str, devices: Iterable[DeviceBase], clock: Clock,
+                 bus: EventBus) -> None:
+        self._site = site
+        self._clock = clock
+        self._bus = bus
+        now = clock.now()
+        self.devices: dict[str, DeviceState] = {
+            d.id: DeviceState(d.id, d.type, d.name, d.zone, d.heartbeat_s, watched_since=now)
+            for d in devices if hasattr(d, "type")
+        }
+
+    def observe(self, event: Event) -> None:
+        """Bus handler: record what the device said."""
+        state = self.devices.get(event.device_id)
+        if state is None:
+            return
+        if event.is_availability:
+            state.availability = Availability(str(event.value))
+            state.availability_detail = event.detail
+            return
+        state.last_seen = event.ts
+        if event.quality is Quality.GOOD:
+            state.points[event.point] = event.value
+        if state.availability in (Availability.UNKNOWN, Availability.OFFLINE):
+            if state.availability is Availability.OFFLINE:
+                log.info("device %s is back online", state.id)
+            self._announce(state, Availability.ONLINE, event.ts, None)
+
+    def check_silence(self) -> float | None:
+        """Mark devices that missed their heartbeats offline; returns the next deadline."""
+        now = self._clock.now()
+        next_deadline: float | None = None
+        for state in self.devices.values():
+            deadline = state.silence_deadline()
+            if deadline is None:
+                continue
+            if deadline <= now:
+                log.warning("device %s is offline: nothing heard for %.0f s", state.id,
+                            now - (state.last_seen or state.watched_since))
+                self._announce(state, Availability.OFFLINE, now,
+                               f"missed {MISSED_INTERVALS} heartbeats")
+            elif next_deadline is None or deadline < next_deadline:
+                next_deadline = deadline
+        return next_deadline
+
+    async def supervise(self, idle_check_s: float = 5.0) -> None:
+        """Run `check_silence` at each next deadline, until cancelled."""
+        while True:
+            deadline = self.check_silence()
+            wait = idle_check_s if deadline is None else deadline - self._clock.now()
+            await self._clock.sleep(min(max(wait, 0.01), idle_check_s))
+
+    def _announce(self, state: DeviceState, availability: Availability, ts: float,
+                  detail: str | None) -> None:
+        state.availability = availability
+        state.availability_detail = detail
+        self._bus.publish(Event(self._site, state.id, AVAILABILITY, availability.value, ts,
+                                detail=detail))

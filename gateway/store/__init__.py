@@ -1,0 +1,1 @@
+"""Persistence of alerts, their history and the forwarding outbox."""

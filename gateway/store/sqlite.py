@@ -1,0 +1,226 @@
+"""SQLite (WAL) store: alerts, their state history and the forwarding outbox.
+
+Every change to an alert and the outbox jobs it causes are written in one transaction,
+before anything leaves the gateway (transactional outbox). All SQLite work runs on one
+dedicated thread, off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+from gateway.alerts.model import Alert, AlertState, Category, Severity
+from gateway.forwarding.channel import ForwardJob
+
+T = TypeVar("T")
+
+_ALERT_COLUMNS = (
+    "id, key, rule_id, site, device_id, zone, category, severity, title, message, location, "
+    "state, latching, drill, raised_at, last_event_at, event_count, revision, channels, "
+    "evidence, receipts"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    at: float
+    action: str
+    from_state: str | None
+    to_state: str
+    actor: str
+    note: str
+    revision: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewJob:
+    """An outbox job to write with an alert change: the body is built by the caller."""
+
+    channel: str
+    body: str
+
+
+class AlertStore:
+    """The alert database. Methods ending in `_sync` run on the store thread only."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alert-store")
+        self._db: sqlite3.Connection | None = None
+
+    async def open(self) -> None:
+        await self.run(self._open_sync)
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self.run(self._close_sync)
+        self._executor.shutdown(wait=True)
+
+    async def run(self, work: Callable[[], T]) -> T:
+        """Run `work` on the store thread."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, work)
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise RuntimeError("alert store is not open")
+        return self._db
+
+    def _open_sync(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.execute("PRAGMA foreign_keys=ON")
+        db.executescript(resources.files("gateway.store").joinpath("schema.sql").read_text())
+        self._db = db
+
+    def _close_sync(self) -> None:
+        self.db.close()
+        self._db = None
+
+    # -- alerts -------------------------------------------------------------------------
+
+    def active_by_key_sync(self, key: str) -> Alert | None:
+        row = self.db.execute(
+            f"SELECT {_ALERT_COLUMNS} FROM alerts WHERE key = ? "
+            "AND state IN ('open', 'acknowledged')", (key,)).fetchone()
+        return _alert(row) if row else None
+
+    def get_sync(self, alert_id: str) -> Alert | None:
+        row = self.db.execute(f"SELECT {_ALERT_COLUMNS} FROM alerts WHERE id = ?",
+                              (alert_id,)).fetchone()
+        return _alert(row) if row else None
+
+    def list_sync(self, states: Iterable[AlertState] | None = None,
+                  limit: int = 200) -> list[Alert]:
+        query = f"SELECT {_ALERT_COLUMNS} FROM alerts"
+        args: list[Any] = []
+        if states is not None:
+            wanted = list(states)
+            query += f" WHERE state IN ({','.join('?' * len(wanted))})"
+            args += [s.value for s in wanted]
+        query += " ORDER BY raised_at DESC LIMIT ?"
+        return [_alert(row) for row in self.db.execute(query, (*args, limit))]
+
+    def history_sync(self, alert_id: str) -> list[HistoryEntry]:
+        rows = self.db.execute(
+            "SELECT at, action, from_state, to_state, actor, note, revision FROM alert_history "
+            "WHERE alert_id = ? ORDER BY id", (alert_id,))
+        return [HistoryEntry(*row) for row in rows]
+
+    def save_sync(self, alert: Alert, *, created: bool, action: str, from_state: str | None,
+                  actor: str, note: str, now: float, jobs: Iterable[NewJob]) -> None:
+        """Write one alert change, its history line and its outbox jobs atomically."""
+        db = self.db
+        with _transaction(db):
+            values = (*_alert_values(alert), now)
+            if created:
+                db.execute(f"INSERT INTO alerts ({_ALERT_COLUMNS}, updated_at) "
+                           f"VALUES ({','.join('?' * len(values))})", values)
+            else:
+                assignments = ", ".join(f"{c.strip()} = ?"
+                                        for c in _ALERT_COLUMNS.split(",")[1:])
+                db.execute(f"UPDATE alerts SET {assignments}, updated_at = ? WHERE id = ?",
+                           (*values[1:], alert.id))
+            db.execute(
+                "INSERT INTO alert_history (alert_id, at, action, from_state, to_state, actor, "
+                "note, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (alert.id, now, action, from_state, alert.state.value, actor, note,
+                 alert.revision))
+            for job in jobs:
+                self._enqueue(alert, job, now)
+
+    def _enqueue(self, alert: Alert, job: NewJob, now: float) -> None:
+        """Add a job, or fold it into a still-undelivered job of the same alert and channel
+        (the receiver then gets the newest revision instead of every intermediate one)."""
+        key = f"{alert.id}:{alert.revision}"
+        folded = self.db.execute(
+            "UPDATE outbox SET revision = ?, idempotency_key = ?, body = ? "
+            "WHERE alert_id = ? AND channel = ? AND delivered_at IS NULL AND revision > 1",
+            (alert.revision, key, job.body, alert.id, job.channel)).rowcount
+        if not folded:
+            self.db.execute(
+                "INSERT INTO outbox (alert_id, channel, revision, idempotency_key, body, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (alert.id, job.channel, alert.revision, key, job.body, now))
+
+    # -- outbox -------------------------------------------------------------------------
+
+    def next_job_sync(self, channel: str) -> ForwardJob | None:
+        row = self.db.execute(
+            "SELECT id, alert_id, channel, revision, idempotency_key, body, created_at, "
+            "attempts FROM outbox WHERE channel = ? AND delivered_at IS NULL "
+            "ORDER BY id LIMIT 1", (channel,)).fetchone()
+        return ForwardJob(*row) if row else None
+
+    def mark_delivered_sync(self, job: ForwardJob, receipt_id: str | None, now: float) -> bool:
+        """Record a delivery; False if the job was folded into a newer revision meanwhile
+        (it must then be delivered again)."""
+        db = self.db
+        with _transaction(db):
+            done = db.execute(
+                "UPDATE outbox SET delivered_at = ?, receipt_id = ?, attempts = attempts + 1 "
+                "WHERE id = ? AND revision = ?", (now, receipt_id, job.id, job.revision)).rowcount
+            if done and receipt_id:
+                row = db.execute("SELECT receipts FROM alerts WHERE id = ?",
+                                 (job.alert_id,)).fetchone()
+                receipts = json.loads(row[0])
+                receipts[job.channel] = receipt_id
+                db.execute("UPDATE alerts SET receipts = ? WHERE id = ?",
+                           (json.dumps(receipts), job.alert_id))
+        return bool(done)
+
+    def mark_failed_sync(self, job: ForwardJob, error: str) -> None:
+        self.db.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?",
+                        (error, job.id))
+
+    def outbox_backlog_sync(self) -> dict[str, int]:
+        rows = self.db.execute(
+            "SELECT channel, COUNT(*) FROM outbox WHERE delivered_at IS NULL GROUP BY channel")
+        return {channel: count for channel, count in rows}
+
+
+class _transaction:
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on error."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _alert_values(alert: Alert) -> tuple[Any, ...]:
+    return (
+        alert.id, alert.key, alert.rule_id, alert.site, alert.device_id, alert.zone,
+        alert.category.value, alert.severity.value, alert.title, alert.message, alert.location,
+        alert.state.value, int(alert.latching), int(alert.drill), alert.raised_at,
+        alert.last_event_at, alert.event_count, alert.revision, json.dumps(list(alert.channels)),
+        json.dumps(list(alert.evidence)), json.dumps(alert.receipts),
+    )
+
+
+def _alert(row: tuple[Any, ...]) -> Alert:
+    (alert_id, key, rule_id, site, device_id, zone, category, severity, title, message,
+     location, state, latching, drill, raised_at, last_event_at, event_count, revision,
+     channels, evidence, receipts) = row
+    return Alert(
+        id=alert_id, key=key, rule_id=rule_id, site=site, device_id=device_id, zone=zone,
+        category=Category(category), severity=Severity(severity), title=title,
+        message=message, location=location, state=AlertState(state), latching=bool(latching),
+        drill=bool(drill), raised_at=raised_at, last_event_at=last_event_at,
+        event_count=event_count, revision=revision, channels=tuple(json.loads(channels)),
+        evidence=tuple(json.loads(evidence)), receipts=json.loads(receipts),
+    )

@@ -1,0 +1,1 @@
+"""Rules: turn events into alert specs. The engine never sends anything itself."""

@@ -1,0 +1,39 @@
+"""Building small gateways for tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gateway.config.loader import load_config
+from gateway.config.models import GatewayConfig
+
+SCHOOL = """\
+site: {id: s1, name: School One, timezone: Asia/Shanghai}
+zones:
+  - {id: gate, name: Main gate}
+  - {id: a3, name: Building A 3F, building: A, floor: 3F}
+devices:
+  - {id: pb-1, type: panic_button, name: Guard room alarm, zone: gate, heartbeat_s: 60}
+  - {id: pb-2, type: panic_button, name: A301 alarm, zone: a3, location: Room A301}
+  - {id: gs-1, type: gate_sensor, name: Main gate, zone: gate}
+channels:
+  - type: file
+    id: log
+    path: {log}
+rules:
+  - {id: panic, device_type: panic_button, point: pressed, severity: critical,
+     category: panic, title: "Alarm {device}", channels: [log], latching: true}
+  - {id: forced, device_type: gate_sensor, point: forced, severity: high,
+     category: intrusion, title: "Forced {device}", channels: [log]}
+  - {id: offline, device_type: "*", point: availability, equals: offline,
+     severity: warning, category: device_health, title: "Offline {device}"}
+store: {path: {db}}
+api: {token: operator-token}
+"""
+
+
+def school_config(tmp_path: Path, extra: str = "") -> GatewayConfig:
+    path = tmp_path / "gateway.yaml"
+    path.write_text(SCHOOL.replace("{log}", str(tmp_path / "alerts.jsonl"))
+                    .replace("{db}", str(tmp_path / "gw.db")) + extra)
+    return load_config(path)

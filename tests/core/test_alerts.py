@@ -1,0 +1,152 @@
+"""The alert lifecycle on the virtual clock: raise, repeat, latch, operator actions,
+auto-resolve, supervision, and the outbox written with every change."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gateway.alerts.manager import AlertActionError
+from gateway.alerts.model import AlertState, Severity
+from gateway.app import Gateway
+from gateway.clock import VirtualClock
+from gateway.events import Event
+from tests.core.support import school_config
+
+
+async def settle(gateway: Gateway) -> None:
+    for _ in range(5):
+        await gateway.bus.drain()
+        await gateway.manager.drain()
+        await gateway.store.run(lambda: None)
+
+
+def press(gateway: Gateway, device: str, value: bool = True, point: str = "pressed") -> None:
+    gateway.bus.publish(Event("s1", device, point, value, gateway.clock.now(), urgent=True))
+
+
+@pytest.fixture
+async def gateway(tmp_path: Path):  # type: ignore[no-untyped-def]
+    async with Gateway(school_config(tmp_path), VirtualClock(), run_adapters=False) as gw:
+        yield gw
+
+
+async def alerts(gateway: Gateway) -> list:  # type: ignore[type-arg]
+    return await gateway.store.run(lambda: gateway.store.list_sync())
+
+
+async def panic_alerts(gateway: Gateway) -> list:  # type: ignore[type-arg]
+    return [alert for alert in await alerts(gateway) if alert.rule_id == "panic"]
+
+
+async def test_press_raises_one_stored_alert_and_repeats_update_it(gateway: Gateway) -> None:
+    press(gateway, "pb-1")
+    await settle(gateway)
+    [alert] = await alerts(gateway)
+    assert (alert.device_id, alert.severity, alert.state) == ("pb-1", Severity.CRITICAL,
+                                                               AlertState.OPEN)
+    assert alert.title == "Alarm Guard room alarm"
+    assert alert.latching
+    press(gateway, "pb-1", False)
+    press(gateway, "pb-1")
+    press(gateway, "pb-1")
+    await settle(gateway)
+    [alert] = await alerts(gateway)
+    assert alert.event_count == 3
+    assert alert.state is AlertState.OPEN  # the release did not clear it
+
+
+async def test_panic_alert_is_never_closed_by_the_system_only_by_an_operator(
+        gateway: Gateway, tmp_path: Path) -> None:
+    press(gateway, "pb-2")
+    await settle(gateway)
+    press(gateway, "pb-2", False)
+    await gateway.clock.advance(3600)  # type: ignore[attr-defined]
+    await settle(gateway)
+    [alert] = await panic_alerts(gateway)
+    assert alert.state is AlertState.OPEN
+    with pytest.raises(AlertActionError, match="no alert"):
+        await gateway.manager.act("nope", "ack", "li.wei")
+    await gateway.manager.act(alert.id, "ack", "li.wei", "on my way")
+    with pytest.raises(AlertActionError, match="cannot ack an alert that is acknowledged"):
+        await gateway.manager.act(alert.id, "ack", "li.wei")
+    await gateway.manager.act(alert.id, "resolve", "li.wei", "false alarm: pressed by a pupil")
+    closed = await gateway.manager.act(alert.id, "close", "zhang.min")
+    assert closed.state is AlertState.CLOSED
+    history = await gateway.store.run(lambda: gateway.store.history_sync(alert.id))
+    assert [(h.action, h.actor) for h in history] == [
+        ("raised", "system"), ("ack", "li.wei"), ("resolve", "li.wei"), ("close", "zhang.min")]
+    assert history[2].note == "false alarm: pressed by a pupil"
+    # A press after closing opens a new alert.
+    press(gateway, "pb-2")
+    await settle(gateway)
+    assert len(await panic_alerts(gateway)) == 2
+
+
+async def test_non_latching_alert_auto_resolves_when_the_condition_clears(
+        gateway: Gateway) -> None:
+    press(gateway, "gs-1", True, "forced")
+    await settle(gateway)
+    press(gateway, "gs-1", False, "forced")
+    await settle(gateway)
+    [alert] = await alerts(gateway)
+    assert alert.state is AlertState.RESOLVED
+    history = await gateway.store.run(lambda: gateway.store.history_sync(alert.id))
+    assert history[-1].action == "auto_resolved"
+
+
+async def test_silent_device_goes_offline_after_two_heartbeats_and_comes_back(
+        gateway: Gateway) -> None:
+    clock = gateway.clock
+    assert isinstance(clock, VirtualClock)
+    press(gateway, "pb-1", False)
+    await settle(gateway)
+    await clock.advance(119)
+    await settle(gateway)
+    assert gateway.registry.devices["pb-1"].availability.value == "online"
+    await clock.advance(2)
+    await settle(gateway)
+    assert gateway.registry.devices["pb-1"].availability.value == "offline"
+    [alert] = await alerts(gateway)
+    assert (alert.rule_id, alert.severity) == ("offline", Severity.WARNING)
+    gateway.bus.publish(Event("s1", "pb-1", "heartbeat", 7, clock.now()))
+    await settle(gateway)
+    assert gateway.registry.devices["pb-1"].availability.value == "online"
+    [alert] = await alerts(gateway)
+    assert alert.state is AlertState.RESOLVED
+    # pb-2 has no heartbeat interval: never supervised.
+    assert gateway.registry.devices["pb-2"].availability.value == "unknown"
+
+
+async def test_alert_document_reaches_the_file_channel_once_per_revision(
+        gateway: Gateway, tmp_path: Path) -> None:
+    press(gateway, "pb-2")
+    await settle(gateway)
+    [alert] = await alerts(gateway)
+    for _ in range(100):
+        if gateway.workers[0].delivered:
+            break
+        await gateway.clock.advance(0.1)  # type: ignore[attr-defined]
+    lines = [json.loads(line) for line in (tmp_path / "alerts.jsonl").read_text().splitlines()]
+    assert [line["idempotency_key"] for line in lines] == [f"{alert.id}:1"]
+    document = lines[0]["document"]
+    assert document["site"] == {"id": "s1", "name": "School One"}
+    assert document["zone"]["name"] == "Building A 3F"
+    assert document["location"] == "Room A301"
+    assert document["raised_at"].endswith("+08:00")
+    [stored] = await alerts(gateway)
+    assert stored.receipts["log"]
+
+
+async def test_alerts_survive_a_restart(tmp_path: Path) -> None:
+    config = school_config(tmp_path)
+    async with Gateway(config, VirtualClock(), run_adapters=False) as gateway:
+        press(gateway, "pb-1")
+        await settle(gateway)
+    async with Gateway(config, VirtualClock(), run_adapters=False) as gateway:
+        press(gateway, "pb-1")
+        await settle(gateway)
+        [alert] = await alerts(gateway)
+        assert alert.event_count == 2

@@ -103,6 +103,8 @@ class AlertManager:
                 event_count=1, revision=1, channels=spec.channels, evidence=spec.evidence)
             self._save(alert, created=True, action="raised", from_state=None, actor=SYSTEM,
                        note="", now=now)
+            log.info("alert %s raised: %s %s (%s)", alert.id, alert.severity.value,
+                     alert.title, alert.location)
             return alert
         severity = max(current.severity, spec.severity, key=lambda s: s.rank)
         alert = replace(current, event_count=current.event_count + 1,

@@ -69,9 +69,10 @@ class PoliceHttpChannel:
             async with asyncio.timeout(self._timeout_s):
                 return await client.post(self._url, content=body, headers=headers)
         except (TimeoutError, httpx.TimeoutException) as exc:
-            raise DeliveryError(f"timeout after {self._timeout_s:g} s ({self._url})") from exc
+            raise DeliveryError(f"timeout after {self._timeout_s:g} s [{self._url}]") from exc
         except (httpx.HTTPError, OSError) as exc:
-            raise DeliveryError(f"{_failure(exc)} ({self._url})") from exc
+            reason = _failure(exc, tls=self._url.startswith("https:"))
+            raise DeliveryError(f"{reason} [{self._url}]") from exc
 
     def _http_client(self) -> httpx.AsyncClient:
         """The one shared client, created inside the running loop on first use."""
@@ -116,8 +117,8 @@ def _json_object(response: httpx.Response) -> dict[str, Any]:
     return payload if isinstance(payload, dict) else {}
 
 
-def _failure(exc: BaseException) -> str:
-    """A short reason for a transport failure: refused, TLS, reset, ..."""
+def _failure(exc: BaseException, tls: bool) -> str:
+    """A short reason for a transport failure: refused, reset, TLS, ..."""
     for cause in _chain(exc):
         if isinstance(cause, ConnectionRefusedError):
             return "connection refused"
@@ -125,6 +126,11 @@ def _failure(exc: BaseException) -> str:
             return f"TLS certificate not trusted: {cause.verify_message}"
         if isinstance(cause, ssl.SSLError):
             return f"TLS error: {cause.reason or cause}"
+        if isinstance(cause, ConnectionResetError):
+            hint = " (with TLS: client certificate missing or refused?)" if tls else ""
+            return f"connection reset by peer{hint}"
+        if isinstance(cause, OSError) and cause.strerror:
+            return f"network error: {cause.strerror}"
     if isinstance(exc, httpx.ConnectError):
         return f"cannot connect: {exc}"
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs everything the gateway, its demo and its tests need, on a fresh Debian machine
+# or an existing checkout (idempotent: fast when everything is there).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need_apt+=(mosquitto)
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3 python3-venv)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing system packages: ${need_apt[*]} (install them as root)" >&2
+    exit 1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
+.venv/bin/python -m pip install -q -e ".[dev]" 2>&1 | grep -v "^WARNING: Location" || true
+.venv/bin/python -c "import gateway, adapters, rules, simulators" # the install worked
+
+for peers in scripts/install-peers-*.sh; do
+  [ -e "$peers" ] || continue
+  bash "$peers"
+done
+echo "installed: .venv ready ($(.venv/bin/python --version))"

@@ -1,0 +1,54 @@
+"""A whole gateway against a real broker, real device simulators and the police simulator."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.helpers import free_port
+
+POLICE_SECRET = "e2e-shared-secret"
+
+
+def gateway_yaml(tmp_path: Path, mqtt_port: int, police_url: str, api_port: int = 0,
+                 client_id: str = "campusgw-e2e") -> Path:
+    path = tmp_path / "gateway.yaml"
+    path.write_text(f"""\
+site: {{id: xh-middle-school, name: Xinghai Boarding Middle School, timezone: Asia/Shanghai}}
+zones:
+  - {{id: main-gate, name: Main gate, building: Main gate}}
+  - {{id: bldg-a-3f, name: Teaching building A 3F, building: A, floor: 3F}}
+adapters:
+  mqtt: {{host: 127.0.0.1, port: {mqtt_port}, client_id: {client_id}, topic_prefix: campus/e2e}}
+devices:
+  - {{id: pb-guard-main, type: panic_button, name: Main gate guard room alarm, zone: main-gate}}
+  - {{id: pb-a-301, type: panic_button, name: A301 classroom alarm, zone: bldg-a-3f,
+     location: "Building A, room 301"}}
+  - {{id: pb-a-302, type: panic_button, name: A302 classroom alarm, zone: bldg-a-3f}}
+  - {{id: gs-main, type: gate_sensor, name: Main gate, zone: main-gate}}
+channels:
+  - type: police_http
+    id: police
+    url: {police_url}
+    secret: {POLICE_SECRET}
+    timeout_s: 2
+    retry: {{initial_s: 0.05, max_s: 0.5}}
+rules:
+  - {{id: panic-pressed, device_type: panic_button, point: pressed, severity: critical,
+     category: panic, title: "One-button alarm: {{device}}", channels: [police],
+     latching: true}}
+store: {{path: {tmp_path / "gateway.db"}}}
+api: {{port: {api_port or free_port()}, token: e2e-token}}
+""")
+    return path
+
+
+async def eventually(check: Callable[[], bool], timeout: float = 15.0,
+                     what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)

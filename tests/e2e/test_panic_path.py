@@ -1,0 +1,176 @@
+"""A press in a classroom reaches the police simulator signed, stored and exactly once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from adapters.mqtt.config import MqttDeviceBase
+from gateway.config.loader import load_config
+from gateway.runner import Serving, serving
+from simulators.mqtt_devices.fleet import MqttDeviceFleet
+from simulators.police.receiver import Mode
+from simulators.police.server import PoliceSimulator
+from tests.conftest import Broker
+from tests.e2e.support import POLICE_SECRET, eventually, gateway_yaml
+from tests.helpers import free_port, wait_for_port
+
+
+@pytest.fixture
+async def police() -> AsyncIterator[PoliceSimulator]:
+    simulator = PoliceSimulator(POLICE_SECRET)
+    await simulator.start()
+    yield simulator
+    await simulator.stop()
+
+
+async def start_fleet(config_path: Path, broker: Broker) -> MqttDeviceFleet:
+    config = load_config(config_path)
+    devices = [d for d in config.devices if isinstance(d, MqttDeviceBase)]
+    fleet = MqttDeviceFleet(devices, broker.host, broker.port, "campus/e2e",
+                            client_id="e2e-devices", heartbeats=False)
+    await fleet.start()
+    return fleet
+
+
+@pytest.fixture
+async def fleet(tmp_path: Path, mosquitto: Broker,
+                police: PoliceSimulator) -> AsyncIterator[MqttDeviceFleet]:
+    fleet = await start_fleet(gateway_yaml(tmp_path, mosquitto.port, police.url), mosquitto)
+    yield fleet
+    await fleet.stop()
+
+
+@pytest.fixture
+async def running(tmp_path: Path, mosquitto: Broker, police: PoliceSimulator,
+                  fleet: MqttDeviceFleet) -> AsyncIterator[Serving]:
+    config = load_config(gateway_yaml(tmp_path, mosquitto.port, police.url))
+    async with serving(config) as running:
+        await eventually(lambda: all(a.counters().get("connected", 1)
+                                     for a in running.gateway.adapters), what="MQTT connect")
+        yield running
+
+
+async def test_press_reaches_police_once_signed_and_stored_with_receipt(
+        running: Serving, fleet: MqttDeviceFleet, police: PoliceSimulator) -> None:
+    await fleet.press("pb-a-301")
+    await eventually(lambda: len(police.received) == 1, what="the alert at the police")
+    [record] = police.received
+    document = record.document
+    assert document["site"]["id"] == "xh-middle-school"
+    assert document["zone"] == {"id": "bldg-a-3f", "name": "Teaching building A 3F",
+                                "building": "A", "floor": "3F"}
+    assert document["device"]["id"] == "pb-a-301"
+    assert document["location"] == "Building A, room 301"
+    assert document["severity"] == "critical" and document["category"] == "panic"
+    assert record.idempotency_key == f"{document['alert_id']}:1"
+    assert police.rejected == {}  # the signature and timestamp were verified
+    async with httpx.AsyncClient(base_url=running.url) as client:
+        await eventually(lambda: bool(running.gateway.workers[0].delivered))
+        alert = (await client.get(f"/alerts/{document['alert_id']}")).json()
+        assert alert["receipts"] == {"police": record.receipt_id}
+        assert alert["state"] == "open"
+
+
+async def test_police_down_then_back_every_alert_once_in_creation_order(
+        tmp_path: Path, running: Serving, fleet: MqttDeviceFleet,
+        police: PoliceSimulator) -> None:
+    await police.set_mode(Mode(mode="refuse"))
+    for button in ("pb-guard-main", "pb-a-301", "pb-a-302"):
+        await fleet.press(button)
+        await eventually(lambda: running.gateway.workers[0].failures > 0)
+    await eventually(lambda: stored_alerts(tmp_path / "gateway.db") == 3,
+                     what="three stored alerts")
+    await police.set_mode(Mode(mode="ok"))
+    await eventually(lambda: len(police.received) == 3, what="three alerts at the police")
+    assert [r.document["device"]["id"] for r in police.received] == [
+        "pb-guard-main", "pb-a-301", "pb-a-302"]
+    assert police.duplicates == 0
+
+
+async def test_operator_actions_need_the_token_and_are_recorded(
+        running: Serving, fleet: MqttDeviceFleet, police: PoliceSimulator) -> None:
+    await fleet.press("pb-guard-main")
+    await eventually(lambda: len(police.received) == 1)
+    alert_id = police.received[0].alert_id
+    async with httpx.AsyncClient(base_url=running.url) as client:
+        refused = await client.post(f"/alerts/{alert_id}/ack", json={"actor": "li.wei"})
+        assert refused.status_code == 401
+        headers = {"Authorization": "Bearer e2e-token"}
+        acked = await client.post(f"/alerts/{alert_id}/ack", headers=headers,
+                                  json={"actor": "li.wei", "note": "guard dispatched"})
+        assert acked.json()["state"] == "acknowledged"
+        wrong = await client.post(f"/alerts/{alert_id}/ack", headers=headers,
+                                  json={"actor": "li.wei"})
+        assert wrong.status_code == 409
+        detail = (await client.get(f"/alerts/{alert_id}")).json()
+        assert [h["action"] for h in detail["history"]] == ["raised", "ack"]
+        assert detail["history"][1]["note"] == "guard dispatched"
+    # The police platform hears about the acknowledgement as revision 2.
+    await eventually(lambda: len(police.received) == 2)
+    assert police.received[1].idempotency_key == f"{alert_id}:2"
+    assert police.received[1].document["state"] == "acknowledged"
+
+
+async def test_live_stream_carries_the_new_alert(
+        running: Serving, fleet: MqttDeviceFleet) -> None:
+    async with httpx.AsyncClient(base_url=running.url, timeout=10) as client, \
+            client.stream("GET", "/stream") as stream:
+        lines = stream.aiter_lines()
+        assert (await anext(lines)).startswith(": connected")
+        await fleet.press("pb-a-302")
+        async for line in lines:
+            if line.startswith("data:"):
+                assert '"device_id": "pb-a-302"' in line
+                assert '"change": "raised"' in line
+                break
+
+
+def run_gateway(config: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "gateway.cli", "run", "--config", str(config)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+def stored_alerts(db: Path) -> int:
+    with sqlite3.connect(db) as connection:
+        (count,) = connection.execute("SELECT COUNT(*) FROM alerts").fetchone()
+        return int(count)
+
+
+async def test_gateway_killed_after_storing_before_forwarding_delivers_once_on_restart(
+        tmp_path: Path, mosquitto: Broker, police: PoliceSimulator,
+        fleet: MqttDeviceFleet) -> None:
+    api_port = free_port()
+    config = gateway_yaml(tmp_path, mosquitto.port, police.url, api_port=api_port)
+    await police.set_mode(Mode(mode="refuse"))
+    gateway = run_gateway(config)
+    try:
+        wait_for_port(api_port, timeout=30)
+        await fleet.press("pb-a-301")
+        await eventually(lambda: stored_alerts(tmp_path / "gateway.db") == 1,
+                         what="the alert stored")
+        gateway.send_signal(signal.SIGKILL)
+        gateway.wait(10)
+        await police.set_mode(Mode(mode="ok"))
+        assert police.received == []
+        gateway = run_gateway(config)
+        await eventually(lambda: len(police.received) == 1, timeout=30,
+                         what="the alert forwarded after the restart")
+        await fleet.press("pb-a-301")  # a repeat press updates, it does not re-raise
+        await eventually(lambda: len(police.received) == 2, timeout=30)
+    finally:
+        gateway.send_signal(signal.SIGTERM)
+        gateway.wait(20)
+    keys = [r.idempotency_key for r in police.received]
+    alert_id = police.received[0].alert_id
+    assert keys == [f"{alert_id}:1", f"{alert_id}:2"]
+    assert stored_alerts(tmp_path / "gateway.db") == 1

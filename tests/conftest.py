@@ -5,59 +5,27 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
 import threading
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import free_port, require_binary, wait_for_port
+from simulators.mosquitto import MosquittoBroker
+from tests.helpers import require_binary
 
-
-@dataclass
-class Broker:
-    host: str
-    port: int
-    process: subprocess.Popen[bytes]
-    config: Path
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-    def start(self) -> None:
-        """(Re)start on the same port, with the same persistence."""
-        self.process = _spawn_mosquitto(self.config)
-        wait_for_port(self.port)
-
-
-def _spawn_mosquitto(config: Path) -> subprocess.Popen[bytes]:
-    binary = require_binary("mosquitto", "apt-get install mosquitto (scripts/install-system.sh)")
-    return subprocess.Popen([binary, "-c", str(config)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+Broker = MosquittoBroker
 
 
 @pytest.fixture
-def mosquitto(tmp_path: Path) -> Iterator[Broker]:
-    """A mosquitto broker of the test's own, with persistence so restarts keep sessions."""
-    port = free_port()
-    config = tmp_path / "mosquitto.conf"
-    (tmp_path / "mosquitto-data").mkdir()
-    config.write_text(
-        f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence true\n"
-        f"persistence_location {tmp_path / 'mosquitto-data'}/\nautosave_interval 1\n"
-        "max_queued_messages 100000\nmax_inflight_messages 0\n"
-    )
-    broker = Broker("127.0.0.1", port, _spawn_mosquitto(config), config)
-    wait_for_port(port)
-    yield broker
-    broker.stop()
+def mosquitto(tmp_path: Path) -> Iterator[MosquittoBroker]:
+    """A mosquitto broker of the test's own, with persistence so restarts keep sessions.
+    `stop()` and `start()` restart it on the same port."""
+    require_binary("mosquitto", "scripts/install.sh installs it")
+    with MosquittoBroker(workdir=tmp_path / "mosquitto") as broker:
+        yield broker
 
 
-_BASELINE_THREADS = {"MainThread", "asyncio_0", "pydevd.Writer", "pydevd.Reader"}
 
 
 @pytest.fixture(autouse=True)

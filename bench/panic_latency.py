@@ -1,0 +1,218 @@
+"""Press -> police receipt latency, alone and under 2,000 gate-sensor messages/s, beside
+the raw MQTT publish -> receive round trip on the same broker in the same run.
+
+    python -m bench.panic_latency [--presses N] [--json PATH]
+
+Everything runs on loopback: a mosquitto of its own, the gateway and the police simulator
+in this process, the background load from a separate process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from adapters.mqtt.config import MqttDeviceBase
+from gateway.config.loader import load_config
+from gateway.runner import serving
+from simulators.mosquitto import MosquittoBroker
+from simulators.mqtt_devices.fleet import MqttDeviceFleet
+from simulators.police.ledger import ReceivedAlert
+from simulators.police.server import PoliceSimulator
+
+PREFIX = "campus/bench"
+SECRET = "bench-secret"
+GATES = 100
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def raw_mqtt_rtt_ms(port: int, count: int) -> list[float]:
+    """QoS 1 publish -> receive through the broker, with bare paho clients."""
+    received: dict[int, float] = {}
+    done = threading.Event()
+
+    def on_message(_c: mqtt.Client, _u: object, message: mqtt.MQTTMessage) -> None:
+        received[int(message.payload)] = time.perf_counter()
+        if len(received) == count:
+            done.set()
+
+    subscriber = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-raw-sub")
+    subscriber.on_message = on_message
+    subscriber.connect("127.0.0.1", port)
+    subscriber.subscribe(f"{PREFIX}/raw", qos=1)
+    subscriber.loop_start()
+    publisher = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-raw-pub")
+    publisher.connect("127.0.0.1", port)
+    publisher.loop_start()
+    time.sleep(0.5)
+    sent: dict[int, float] = {}
+    for i in range(count):
+        sent[i] = time.perf_counter()
+        publisher.publish(f"{PREFIX}/raw", str(i), qos=1)
+        time.sleep(0.005)
+    done.wait(30)
+    for client in (publisher, subscriber):
+        client.loop_stop()
+        client.disconnect()
+    return [(received[i] - sent[i]) * 1000 for i in sent if i in received]
+
+
+def bench_config(workdir: Path, mqtt_port: int, police_url: str, buttons: int) -> Path:
+    devices = "\n".join(
+        f"  - {{id: pb-{i:04d}, type: panic_button, name: Button {i}, zone: school}}"
+        for i in range(buttons))
+    gates = "\n".join(
+        f"  - {{id: gs-{i:03d}, type: gate_sensor, name: Gate {i}, zone: school}}"
+        for i in range(GATES))
+    path = workdir / "bench.yaml"
+    path.write_text(f"""\
+site: {{id: bench, name: Bench School, timezone: Asia/Shanghai}}
+zones: [{{id: school, name: School}}]
+adapters:
+  mqtt: {{port: {mqtt_port}, client_id: bench-gateway, topic_prefix: {PREFIX}}}
+devices:
+{devices}
+{gates}
+channels:
+  - {{type: police_http, id: police, url: "{police_url}", secret: {SECRET}}}
+rules:
+  - {{id: panic, device_type: panic_button, point: pressed, severity: critical,
+     category: panic, title: "Alarm {{device}}", channels: [police], latching: true}}
+store: {{path: {workdir / "bench.db"}}}
+api: {{port: 0, token: bench}}
+""")
+    return path
+
+
+LOAD_SCRIPT = """
+import sys, time, json
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+port, rate, prefix, gates = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-load")
+c.max_queued_messages_set(0)
+c.connect("127.0.0.1", port); c.loop_start()
+payloads = [json.dumps({"open": o, "forced": False}) for o in (False, True)]
+topics = [f"{prefix}/gate_sensor/gs-{g:03d}/state" for g in range(gates)]
+start = time.perf_counter(); n = 0
+while True:
+    due = int((time.perf_counter() - start) * rate)
+    while n < due:
+        c.publish(topics[n % gates], payloads[n // gates % 2], qos=0)
+        n += 1
+    time.sleep(0.005)
+"""
+
+
+async def press_latencies_ms(fleet: MqttDeviceFleet, police: PoliceSimulator,
+                             buttons: list[str]) -> list[float]:
+    """For each button: press, then wait for the police simulator's receipt."""
+    accepted_at: dict[str, float] = {}
+    arrived = {button: asyncio.Event() for button in buttons}
+    add = police.ledger.add
+
+    def timed_add(idempotency_key: str, document: dict[str, Any],
+                  received_at: float) -> ReceivedAlert:
+        device = document["device"]["id"]
+        accepted_at[device] = time.perf_counter()
+        if device in arrived:
+            arrived[device].set()
+        return add(idempotency_key, document, received_at)
+
+    police.ledger.add = timed_add  # type: ignore[method-assign]
+    latencies = []
+    for button in buttons:
+        started = time.perf_counter()
+        await fleet.press(button)
+        await asyncio.wait_for(arrived[button].wait(), 30)
+        latencies.append((accepted_at[button] - started) * 1000)
+        await asyncio.sleep(0.02)
+    police.ledger.add = add  # type: ignore[method-assign]
+    return latencies
+
+
+async def run(presses: int, load_rate: int) -> dict[str, Any]:
+    workdir = Path(tempfile.mkdtemp(prefix="campusgw-bench-"))
+    with MosquittoBroker(workdir=workdir / "mosquitto") as broker:
+        raw = raw_mqtt_rtt_ms(broker.port, 500)
+        police = PoliceSimulator(SECRET)
+        await police.start()
+        config = load_config(bench_config(workdir, broker.port, police.url, 2 * presses))
+        devices = [d for d in config.devices if isinstance(d, MqttDeviceBase)]
+        fleet = MqttDeviceFleet(devices, "127.0.0.1", broker.port, PREFIX, heartbeats=False,
+                                client_id="bench-devices")
+        await fleet.start()
+        try:
+            async with serving(config) as running:
+                await asyncio.sleep(1.0)
+                ids = [d.id for d in devices if d.type == "panic_button"]
+                await press_latencies_ms(fleet, police, ids[:10])  # warm-up
+                alone = await press_latencies_ms(fleet, police, ids[10:presses])
+                load = await asyncio.create_subprocess_exec(
+                    sys.executable, "-c", LOAD_SCRIPT, str(broker.port), str(load_rate), PREFIX,
+                    str(GATES))
+                sent_before = running.gateway.bus.dispatched
+                try:
+                    await asyncio.sleep(2.0)
+                    started = time.perf_counter()
+                    under_load = await press_latencies_ms(fleet, police,
+                                                          ids[presses:2 * presses - 10])
+                    ingested_per_s = ((running.gateway.bus.dispatched - sent_before)
+                                      / (time.perf_counter() - started + 2.0))
+                finally:
+                    load.terminate()
+                    await load.wait()
+        finally:
+            await fleet.stop()
+            await police.stop()
+    return {
+        "presses": len(alone),
+        "p50_ms": round(statistics.median(alone), 2),
+        "p99_ms": round(percentile(alone, 99), 2),
+        "p50_ms_under_load": round(statistics.median(under_load), 2),
+        "p99_ms_under_load": round(percentile(under_load, 99), 2),
+        "background_msgs_per_s": load_rate,
+        "gateway_events_per_s_under_load": round(ingested_per_s),
+        "raw_mqtt_rtt_p50_ms": round(statistics.median(raw), 2),
+        "raw_mqtt_rtt_p99_ms": round(percentile(raw, 99), 2),
+        "target_p99_ms_under_load": 25.0,
+    }
+
+
+def main(argv: list[str] | None = None,
+         report: Callable[[str], None] = print) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--presses", type=int, default=200)
+    parser.add_argument("--load-rate", type=int, default=2000)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    result = asyncio.run(run(args.presses, args.load_rate))
+    for key, value in result.items():
+        report(f"{key:28} {value}")
+    report(f"{'p99 under load / raw rtt p99':28} "
+           f"{result['p99_ms_under_load'] / max(result['raw_mqtt_rtt_p99_ms'], 1e-3):.1f}x")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+if __name__ == "__main__":
+    main()

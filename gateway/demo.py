@@ -89,7 +89,8 @@ async def run_demo(api_port: int, press_every_s: float, seconds: float) -> int:
                       f"  MQTT broker      {mqtt_host}:{mqtt_port}\n"
                       f"  data             {workdir}\n"
                       "Press Ctrl+C to stop.\n", flush=True)
-                await _school_day(fleet, police, press_every_s, seconds, running.wait_closed())
+                await _school_day(fleet, police, press_every_s, seconds,
+                                  asyncio.ensure_future(running.wait_closed()))
         finally:
             await fleet.stop()
             await police.stop()
@@ -97,9 +98,8 @@ async def run_demo(api_port: int, press_every_s: float, seconds: float) -> int:
 
 
 async def _school_day(fleet: MqttDeviceFleet, police: PoliceSimulator, press_every_s: float,
-                      seconds: float, closed: object) -> None:
-    """Somebody presses a panic button now and then; gates open and close."""
-    stop = asyncio.ensure_future(closed)  # type: ignore[arg-type]
+                      seconds: float, stop: asyncio.Future[None]) -> None:
+    """Somebody presses a panic button now and then; gates open and close, until `stop`."""
     buttons = [d.id for d in fleet.devices if isinstance(d, PanicButtonConfig)]
     gates = [d.id for d in fleet.devices if isinstance(d, GateSensorConfig)]
     rng = random.Random(7)

@@ -45,9 +45,9 @@ api: {{port: {api_port or free_port()}, token: e2e-token}}
     return path
 
 
-async def eventually(check: Callable[[], bool], timeout: float = 15.0,
+async def eventually(check: Callable[[], bool], within_s: float = 15.0,
                      what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within_s
     while not check():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")

@@ -163,10 +163,10 @@ async def test_gateway_killed_after_storing_before_forwarding_delivers_once_on_r
         await police.set_mode(Mode(mode="ok"))
         assert police.received == []
         gateway = run_gateway(config)
-        await eventually(lambda: len(police.received) == 1, timeout=30,
+        await eventually(lambda: len(police.received) == 1, within_s=30,
                          what="the alert forwarded after the restart")
         await fleet.press("pb-a-301")  # a repeat press updates, it does not re-raise
-        await eventually(lambda: len(police.received) == 2, timeout=30)
+        await eventually(lambda: len(police.received) == 2, within_s=30)
     finally:
         gateway.send_signal(signal.SIGTERM)
         gateway.wait(20)

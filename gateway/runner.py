@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 def configure_logging(level: str = "INFO") -> None:
     logging.basicConfig(level=level.upper(),
                         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
-    for noisy in ("uvicorn.access", "uvicorn.error", "httpx"):
+    for noisy in ("uvicorn.access", "uvicorn.error", "httpx", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

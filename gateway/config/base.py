@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+Loc = tuple[str | int, ...]
+"""Where in the config document: keys and list indexes."""
+
 
 class StrictModel(BaseModel):
     """A config model that rejects unknown keys."""

@@ -9,11 +9,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 
 from adapters.registry import AdapterSettings, DeviceConfig
+from adapters.registry import reference_errors as adapter_reference_errors
 from gateway.alerts.model import Category, Severity
-from gateway.config.base import StrictModel
+from gateway.config.base import Loc, StrictModel
 from gateway.events import PointValue
-
-Loc = tuple[str | int, ...]
 
 
 class SiteConfig(StrictModel):
@@ -162,7 +161,7 @@ class GatewayConfig(StrictModel):
                                f"no device of type {rule.device_type!r} is configured"))
             if rule.device_type is None and not rule.devices:
                 errors.append((("rules", i), "give device_type or devices"))
-        return errors
+        return errors + adapter_reference_errors(self.adapters, self.devices)
 
 
 def _duplicates(section: str, ids: list[str], what: str) -> list[tuple[Loc, str]]:

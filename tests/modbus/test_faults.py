@@ -1,0 +1,300 @@
+"""Devices that stop, refuse, dawdle or answer wrong: availability, backoff, logging once,
+and no effect on the other devices."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+import pytest
+
+from adapters.modbus import ModbusSettings, build_endpoint_adapters
+from adapters.modbus.config import PollingDefaults
+from adapters.modbus.poller import DevicePoller
+from gateway.clock import Clock, SystemClock, VirtualClock
+from gateway.config.base import DeviceBase
+from gateway.events import AVAILABILITY
+from simulators.modbus import FirePanelSimulator
+from tests.modbus.conftest import Recorder, fire_panel
+
+POLLER_LOG = "adapters.modbus.poller"
+
+
+def settings(**polling: float) -> ModbusSettings:
+    return ModbusSettings(polling=PollingDefaults.model_validate(polling))
+
+
+@asynccontextmanager
+async def pollers(devices: Sequence[DeviceBase], recorder: Recorder, clock: Clock,
+                  modbus: ModbusSettings) -> AsyncIterator[list[DevicePoller]]:
+    adapters = build_endpoint_adapters(modbus, devices, recorder.context(clock))
+    for adapter in adapters:
+        for poller in adapter.pollers:
+            poller._backoff.rng = random.Random(7)
+    try:
+        yield [p for a in adapters for p in a.pollers]
+    finally:
+        for adapter in adapters:
+            adapter.connection.close()
+
+
+def _records(caplog: pytest.LogCaptureFixture, device_id: str) -> list[str]:
+    return [r.getMessage() for r in caplog.records
+            if r.name == POLLER_LOG and r.getMessage().startswith(device_id)]
+
+
+async def test_stopped_panel_goes_offline_backs_off_and_recovers_in_full(
+        recorder: Recorder, clock: VirtualClock, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger=POLLER_LOG)
+    sim_a, sim_b = FirePanelSimulator(), FirePanelSimulator()
+    await sim_a.start()
+    await sim_b.start()
+    port_a = sim_a.port
+    modbus = settings(offline_after=3, retry_initial_s=2.0, retry_max_s=8.0)
+    try:
+        async with pollers([fire_panel("fp-a", port_a), fire_panel("fp-b", sim_b.port)],
+                           recorder, clock, modbus) as (a, b):
+            await asyncio.gather(a.poll(), b.poll())
+            await recorder.take_settled()
+            await sim_a.stop()
+
+            for second in range(3):  # N failures in a row make it offline, not fewer
+                sim_b.inject_fire(second + 1)
+                await asyncio.gather(a.poll(), b.poll())
+                events = await recorder.take_settled()
+                a_states = [e.value for e in events if e.device_id == "fp-a"]
+                assert a_states == ([] if second < 2 else ["offline"])
+                assert {e.point for e in events if e.device_id == "fp-b"} >= {
+                    f"zone.{second + 1}.state"}  # the other panel is unaffected
+                await clock.advance(1)
+            assert a.retry_at is not None
+
+            # Offline: retried with growing, capped delays; polls in between are skipped.
+            delays = []
+            for _ in range(5):
+                retry_at, started = a.retry_at, clock.now()
+                assert retry_at is not None
+                attempts = a.polls
+                while clock.now() < retry_at:
+                    await a.poll()
+                    await clock.advance(0.25)
+                await a.poll()
+                assert a.polls == attempts + 1
+                delays.append(retry_at - started)
+            assert a.skipped > 0
+            assert all(d <= 8.0 for d in delays)
+            assert delays[0] <= 2.0 < delays[2]
+
+            restarted = FirePanelSimulator(port=port_a)
+            await restarted.start()
+            restarted.inject_pre_alarm(5)
+            try:
+                while a.availability.value != "online":
+                    await clock.advance(0.5)
+                    await a.poll()
+                events = await recorder.take_settled()
+            finally:
+                await restarted.stop()
+            a_events = {e.point: e.value for e in events if e.device_id == "fp-a"}
+            assert a_events[AVAILABILITY] == "online"
+            assert a_events["zone.5.state"] == "pre_alarm"
+            assert len(a_events) == 1 + 7 + 4 + 8 + 2  # state re-read in full
+    finally:
+        await sim_b.stop()
+    logs = _records(caplog, "fp-a")
+    assert len(logs) == 2
+    assert "offline" in logs[0] and "back online" in logs[1]
+
+
+async def test_exception_responses_are_faults_once_per_episode(
+        recorder: Recorder, clock: VirtualClock, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger=POLLER_LOG)
+    sim = FirePanelSimulator()
+    await sim.start()
+    try:
+        async with pollers([fire_panel("fp-a", sim.port)], recorder, clock,
+                           settings()) as (poller,):
+            await poller.poll()
+            await recorder.take_settled()
+            sim.server.exception_code = 6
+            for _ in range(3):
+                await poller.poll()
+            events = await recorder.take_settled()
+            assert [(e.value, e.detail) for e in events] == [
+                ("fault", "modbus exception 6 (server device busy)")]
+            sim.server.exception_code = 4
+            await poller.poll()
+            assert [e.detail for e in await recorder.take_settled()] == [
+                "modbus exception 4 (server device failure)"]
+            sim.server.exception_code = None
+            sim.inject_fire(2)
+            await poller.poll()
+            await poller.poll()
+            events = await recorder.take_settled()
+            assert [e.value for e in events if e.point == AVAILABILITY] == ["online"]
+            assert {e.point for e in events} >= {"fire", "zone.2.state"}
+    finally:
+        await sim.stop()
+    assert len(_records(caplog, "fp-a")) == 3  # busy, failure, cleared
+    assert poller.availability.value == "online"
+
+
+async def test_unserved_address_is_a_fault_and_the_rest_still_reads(
+        recorder: Recorder, clock: VirtualClock) -> None:
+    sim = FirePanelSimulator()
+    await sim.start()
+    extra = [{"point": "aux", "table": "input_register", "address": 5000}]
+    try:
+        async with pollers([fire_panel("fp-a", sim.port, points=extra,
+                                       template="fire_panel")],
+                           recorder, clock, settings()) as (poller,):
+            await poller.poll()
+            events = await recorder.take_settled()
+    finally:
+        await sim.stop()
+    by_point = {e.point: e for e in events}
+    assert by_point[AVAILABILITY].value == "fault"
+    assert by_point[AVAILABILITY].detail == "modbus exception 2 (illegal data address)"
+    assert by_point["zone.1.state"].value == "normal"
+    assert "aux" not in by_point
+
+
+async def test_slow_device_times_out_without_delaying_another(
+        recorder: Recorder, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger=POLLER_LOG)
+    slow, fast = FirePanelSimulator(), FirePanelSimulator()
+    await slow.start()
+    await fast.start()
+    slow.server.response_delay_s = 0.6
+    modbus = settings(timeout_s=0.2, offline_after=2, retry_initial_s=0.05,
+                      retry_max_s=0.1)
+    try:
+        async with pollers([fire_panel("fp-slow", slow.port),
+                            fire_panel("fp-fast", fast.port)],
+                           recorder, SystemClock(), modbus) as (s, f):
+            for _ in range(2):
+                began = time.monotonic()
+                fast_done = asyncio.ensure_future(f.poll())
+                slow_done = asyncio.ensure_future(s.poll())
+                await fast_done
+                assert time.monotonic() - began < 0.15
+                await slow_done
+                assert 0.18 < time.monotonic() - began < 0.5
+            assert s.availability.value == "offline"
+            assert f.availability.value == "online"
+            assert s.connection.timeouts == 2
+            slow.server.response_delay_s = 0.0
+            await asyncio.sleep(0.7)  # the last late answer has gone nowhere
+            await asyncio.sleep(0.15)
+            await s.poll()
+            assert s.availability.value == "online"
+    finally:
+        await slow.stop()
+        await fast.stop()
+    await recorder.settle()
+    assert recorder.availability("fp-slow") == ["offline", "online"]
+    assert "no answer within 0.2 s" in _records(caplog, "fp-slow")[0]
+
+
+async def _short_answer_server(reader: asyncio.StreamReader,
+                               writer: asyncio.StreamWriter) -> None:
+    """Answers every read with one register fewer than asked (a bad implementation)."""
+    with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+        while True:
+            header = await reader.readexactly(7)
+            body = await reader.readexactly(int.from_bytes(header[4:6], "big") - 1)
+            function, count = body[0], int.from_bytes(body[3:5], "big")
+            data = b"".join(i.to_bytes(2, "big") for i in range(count - 1))
+            pdu = bytes((function, len(data))) + data
+            writer.write(header[:4] + (len(pdu) + 1).to_bytes(2, "big") + header[6:7] + pdu)
+            await writer.drain()
+    writer.close()
+
+
+async def test_response_of_the_wrong_length_is_a_fault(recorder: Recorder,
+                                                       clock: VirtualClock) -> None:
+    server = await asyncio.start_server(_short_answer_server, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    points = [{"point": "level.{n}", "table": "input_register", "address": 0, "repeat": 3}]
+    try:
+        async with pollers([fire_panel("fp-odd", port, points=points)], recorder, clock,
+                           settings(timeout_s=0.5)) as (poller,):
+            await poller.poll()
+            events = await recorder.take_settled()
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert [(e.point, e.value, e.detail) for e in events] == [
+        (AVAILABILITY, "fault", "expected 3 registers, got 2")]
+
+
+async def test_scheduled_polls_stay_on_time_while_a_panel_is_down(recorder: Recorder) -> None:
+    sims = [FirePanelSimulator(), FirePanelSimulator()]
+    for sim in sims:
+        await sim.start()
+    modbus = settings(interval_s=0.1, jitter_s=0.0, offline_after=2, retry_initial_s=0.2,
+                      retry_max_s=0.4, timeout_s=0.3)
+    adapters = build_endpoint_adapters(
+        modbus, [fire_panel("fp-down", sims[0].port), fire_panel("fp-up", sims[1].port)],
+        recorder.context(SystemClock()))
+    tasks = [asyncio.create_task(a.run()) for a in adapters]
+    try:
+        await asyncio.sleep(0.4)
+        await sims[0].stop()
+        polls_before = adapters[1].pollers[0].polls
+        await asyncio.sleep(1.0)
+        polls_during = adapters[1].pollers[0].polls - polls_before
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await sims[1].stop()
+    down, up = adapters[0].pollers[0], adapters[1].pollers[0]
+    assert down.availability.value == "offline"
+    assert down.skipped > 0
+    assert up.availability.value == "online"
+    assert 8 <= polls_during <= 11
+    assert up.max_lateness_s < 0.1
+
+
+async def test_gateway_saying_the_target_is_silent_means_offline(
+        recorder: Recorder, clock: VirtualClock) -> None:
+    sim = FirePanelSimulator()
+    await sim.start()
+    try:
+        async with pollers([fire_panel("fp-rtu-behind-gw", sim.port)], recorder, clock,
+                           settings(offline_after=2)) as (poller,):
+            await poller.poll()
+            await recorder.take_settled()
+            sim.server.exception_code = 11
+            await poller.poll()
+            assert await recorder.take_settled() == []  # one miss is not offline yet
+            await poller.poll()
+            events = await recorder.take_settled()
+    finally:
+        await sim.stop()
+    assert [(e.value, e.detail) for e in events] == [
+        ("offline", "modbus exception 11 (gateway target device failed to respond)")]
+
+
+async def test_panel_stopped_while_a_request_is_in_flight(recorder: Recorder,
+                                                          clock: VirtualClock) -> None:
+    sim = FirePanelSimulator()
+    await sim.start()
+    sim.server.response_delay_s = 0.5
+    async with pollers([fire_panel("fp-a", sim.port)], recorder, clock,
+                       settings(timeout_s=2.0, offline_after=1)) as (poller,):
+        began = time.monotonic()
+        in_flight = asyncio.ensure_future(poller.poll())
+        await asyncio.sleep(0.1)
+        await sim.stop()
+        await in_flight  # the poll fails cleanly, well before its timeout
+        assert time.monotonic() - began < 1.0
+        events = await recorder.take_settled()
+    assert poller.failures == 1
+    assert [e.value for e in events] == ["offline"]

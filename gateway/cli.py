@@ -54,7 +54,7 @@ def run(config: Annotated[Path, typer.Option("--config", "-c", help="Gateway con
 @app.command("demo")
 def demo(
     api_port: Annotated[int, typer.Option(help="Dashboard/API port.")] = 8080,
-    press_every_s: Annotated[float, typer.Option(help="Press a button this often.")] = 20.0,
+    every_s: Annotated[float, typer.Option(help="Something happens this often.")] = 15.0,
     seconds: Annotated[float, typer.Option(help="Stop after this long (0: never).")] = 0.0,
 ) -> None:
     """The whole simulated school: devices, police endpoint, gateway and dashboard."""
@@ -62,7 +62,28 @@ def demo(
     from gateway.runner import configure_logging
 
     configure_logging("INFO")
-    sys.exit(asyncio.run(run_demo(api_port, press_every_s, seconds)))
+    sys.exit(asyncio.run(run_demo(api_port, every_s, seconds)))
+
+
+def _register_simulators() -> None:
+    """`campusgw sim ...`: each simulator's own command."""
+    from simulators.camera.cli import command as camera
+    from simulators.modbus import fire_panel_command, gate_controller_command
+    from simulators.mqtt_devices.cli import command as mqtt_devices
+    from simulators.police.cli import command as police
+
+    sim_app.command("police", help="Police linkage receiver: verifies, deduplicates, "
+                                   "fails on command.")(police)
+    sim_app.command("mqtt-devices", help="The site's panic buttons and gate sensors "
+                                         "over MQTT.")(mqtt_devices)
+    sim_app.command("fire-panel", help="A Modbus TCP fire alarm control panel.")(
+        fire_panel_command)
+    sim_app.command("gate-controller", help="A Modbus TCP gate, barrier and bollard "
+                                            "controller.")(gate_controller_command)
+    sim_app.command("camera", help="ONVIF cameras with rendered scenes.")(camera)
+
+
+_register_simulators()
 
 
 def main() -> None:

@@ -1,8 +1,9 @@
 """`campusgw demo`: the whole simulated school on one machine, with no setup.
 
 MQTT broker: `$MQTT_URL` if set, else one on 127.0.0.1:1883 if it answers, else an
-embedded amqtt broker. Then the police endpoint simulator, the device simulators, the
-gateway and its dashboard; every so often somebody presses a panic button.
+embedded amqtt broker. Then the police endpoint simulator, the device simulators (panic
+buttons and gate sensors over MQTT, a fire panel per building and a controller per gate
+over Modbus), the gateway and its dashboard; every so often something happens.
 """
 
 from __future__ import annotations
@@ -16,18 +17,24 @@ import secrets
 import socket
 import tempfile
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
 from adapters.mqtt.config import GateSensorConfig, MqttDeviceBase, PanicButtonConfig
 from gateway.config.loader import load_config
 from gateway.runner import serving
+from simulators.modbus import FirePanelSimulator, GateControllerSimulator
 from simulators.mqtt_devices.fleet import MqttDeviceFleet
 from simulators.police.server import PoliceSimulator
 
 log = logging.getLogger("campusgw.demo")
 
 SCHOOL_CONFIG = Path(__file__).resolve().parents[1] / "config" / "school.yaml"
+
+# The Modbus devices of config/school.yaml: environment variable of the port -> simulator.
+FIRE_PANELS = {"FIRE_PANEL_A_PORT": 4, "FIRE_PANEL_B_PORT": 3, "FIRE_PANEL_DORM_PORT": 6}
+GATE_CONTROLLERS = {"GATE_MAIN_PORT": (2, 4), "GATE_EAST_PORT": (1, 2)}
 
 
 @contextlib.asynccontextmanager
@@ -57,71 +64,108 @@ async def mqtt_broker() -> AsyncIterator[tuple[str, int]]:
         await broker.shutdown()
 
 
-async def run_demo(api_port: int, press_every_s: float, seconds: float) -> int:
+@dataclass
+class SimulatedSchool:
+    """Every simulator of the demo, and where they listen."""
+
+    police: PoliceSimulator
+    panels: dict[str, FirePanelSimulator] = field(default_factory=dict)
+    gates: dict[str, GateControllerSimulator] = field(default_factory=dict)
+
+    async def start(self) -> dict[str, str]:
+        """Start them all; the environment that points the school's config at them."""
+        await self.police.start()
+        for variable, zones in FIRE_PANELS.items():
+            self.panels[variable] = FirePanelSimulator(zones=zones)
+        for variable, (gates, bollards) in GATE_CONTROLLERS.items():
+            self.gates[variable] = GateControllerSimulator(gates=gates, bollards=bollards)
+        for simulator in (*self.panels.values(), *self.gates.values()):
+            await simulator.start()
+        return {"MODBUS_HOST": "127.0.0.1",
+                **{v: str(s.port) for v, s in (*self.panels.items(), *self.gates.items())}}
+
+    async def stop(self) -> None:
+        for simulator in (*self.panels.values(), *self.gates.values()):
+            await simulator.stop()
+        await self.police.stop()
+
+
+async def run_demo(api_port: int, every_s: float, seconds: float) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="campusgw-demo-"))
     police_secret = secrets.token_hex(16)
     async with mqtt_broker() as (mqtt_host, mqtt_port):
-        police = PoliceSimulator(police_secret, record_file=workdir / "police-received.jsonl")
-        await police.start()
+        school = SimulatedSchool(PoliceSimulator(police_secret,
+                                                 record_file=workdir / "police.jsonl"))
+        os.environ.update(await school.start())
         os.environ.update({
             "MQTT_HOST": mqtt_host, "MQTT_PORT": str(mqtt_port),
             "MQTT_CLIENT_ID": f"campusgw-demo-{secrets.token_hex(3)}",
-            "POLICE_URL": police.url, "POLICE_SECRET": police_secret,
+            "POLICE_URL": school.police.url, "POLICE_SECRET": police_secret,
             "CAMPUSGW_DB": str(workdir / "campusgw.db"),
             "CAMPUSGW_ALERT_LOG": str(workdir / "alerts.jsonl"),
             "CAMPUSGW_API_PORT": str(api_port),
         })
         config = load_config(SCHOOL_CONFIG)
-        mqtt_devices = [d for d in config.devices if isinstance(d, MqttDeviceBase)]
-        fleet = MqttDeviceFleet(mqtt_devices, mqtt_host, mqtt_port,
-                                config.adapters.mqtt.topic_prefix,
+        fleet = MqttDeviceFleet([d for d in config.devices if isinstance(d, MqttDeviceBase)],
+                                mqtt_host, mqtt_port, config.adapters.mqtt.topic_prefix,
                                 client_id=f"campusgw-demo-devices-{secrets.token_hex(3)}")
-        await fleet.start()
         try:
+            await fleet.start()
             async with serving(config) as running:
-                token = config.api.token.get_secret_value()
                 print(f"\nCampus Security Gateway demo: {config.site.name}\n"
-                      f"  dashboard        {running.url}/  (operator token: {token})\n"
+                      f"  dashboard        {running.url}/  (operator token: "
+                      f"{config.api.token.get_secret_value()})\n"
                       f"  API              {running.url}/docs\n"
                       f"  live stream      {running.url}/stream\n"
-                      f"  police simulator {police.url} (received: "
-                      f"{police.control_url}/received)\n"
+                      f"  police simulator {school.police.url} (received: "
+                      f"{school.police.control_url}/received)\n"
                       f"  MQTT broker      {mqtt_host}:{mqtt_port}\n"
                       f"  data             {workdir}\n"
                       "Press Ctrl+C to stop.\n", flush=True)
-                await _school_day(fleet, police, press_every_s, seconds,
-                                  asyncio.ensure_future(running.wait_closed()))
+                stop = asyncio.ensure_future(running.wait_closed())
+                await _school_day(fleet, school, every_s, seconds, stop)
         finally:
             await fleet.stop()
-            await police.stop()
+            await school.stop()
     return 0
 
 
-async def _school_day(fleet: MqttDeviceFleet, police: PoliceSimulator, press_every_s: float,
+async def _school_day(fleet: MqttDeviceFleet, school: SimulatedSchool, every_s: float,
                       seconds: float, stop: asyncio.Future[None]) -> None:
-    """Somebody presses a panic button now and then; gates open and close, until `stop`."""
+    """Something happens every `every_s` seconds until `stop` (or `seconds` elapse)."""
     buttons = [d.id for d in fleet.devices if isinstance(d, PanicButtonConfig)]
     gates = [d.id for d in fleet.devices if isinstance(d, GateSensorConfig)]
+    dorm_panel = school.panels["FIRE_PANEL_DORM_PORT"]
+    main_gate = school.gates["GATE_MAIN_PORT"]
     rng = random.Random(7)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds if seconds > 0 else None
-    try:
-        while not stop.done():
-            await asyncio.wait({stop}, timeout=press_every_s)
-            if stop.done() or (deadline is not None and loop.time() >= deadline):
-                break
+    for step in range(1_000_000):
+        await asyncio.wait({stop}, timeout=every_s)
+        if stop.done() or (deadline is not None and loop.time() >= deadline):
+            break
+        if step % 3 == 0:
             button = rng.choice(buttons)
             log.info("demo: somebody presses %s", button)
             await fleet.press(button)
-            gate = rng.choice(gates)
-            await fleet.open_gate(gate)
-            await asyncio.sleep(2)
+            await asyncio.sleep(1)
             await fleet.release(button)
+        elif step % 3 == 1:
+            zone = rng.randint(1, 6)
+            log.info("demo: smoke in dormitory zone %d (pre-alarm), cleared soon after", zone)
+            dorm_panel.inject_pre_alarm(zone)
+            await asyncio.sleep(3)
+            dorm_panel.clear(zone)
+        else:
+            gate = rng.choice(gates)
+            log.info("demo: %s opens and closes; a registered car passes the main gate", gate)
+            await fleet.open_gate(gate)
+            main_gate.vehicle_passes(1, "沪A·12345")
+            await asyncio.sleep(2)
             await fleet.close_gate(gate)
-            log.info("demo: police simulator has received %d alert document(s)",
-                     len(police.received))
-    finally:
-        stop.cancel()
+        log.info("demo: the police simulator has received %d alert document(s)",
+                 len(school.police.received))
+    stop.cancel()
 
 
 def _answers(host: str, port: int) -> bool:

@@ -19,9 +19,10 @@ log = logging.getLogger(__name__)
 
 
 def configure_logging(level: str = "INFO") -> None:
-    logging.basicConfig(level=level.upper(),
+    logging.basicConfig(level=level.upper(), force=True,
                         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
-    for noisy in ("uvicorn.access", "uvicorn.error", "httpx", "apscheduler"):
+    for noisy in ("uvicorn.access", "uvicorn.error", "httpx", "apscheduler",
+                   "adapters.modbus.scheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -72,6 +72,10 @@ class SimulatedSchool:
     panels: dict[str, FirePanelSimulator] = field(default_factory=dict)
     gates: dict[str, GateControllerSimulator] = field(default_factory=dict)
 
+    @property
+    def modbus(self) -> dict[str, FirePanelSimulator | GateControllerSimulator]:
+        return {**self.panels, **self.gates}
+
     async def start(self) -> dict[str, str]:
         """Start them all; the environment that points the school's config at them."""
         await self.police.start()
@@ -79,13 +83,13 @@ class SimulatedSchool:
             self.panels[variable] = FirePanelSimulator(zones=zones)
         for variable, (gates, bollards) in GATE_CONTROLLERS.items():
             self.gates[variable] = GateControllerSimulator(gates=gates, bollards=bollards)
-        for simulator in (*self.panels.values(), *self.gates.values()):
+        for simulator in self.modbus.values():
             await simulator.start()
         return {"MODBUS_HOST": "127.0.0.1",
-                **{v: str(s.port) for v, s in (*self.panels.items(), *self.gates.items())}}
+                **{variable: str(sim.port) for variable, sim in self.modbus.items()}}
 
     async def stop(self) -> None:
-        for simulator in (*self.panels.values(), *self.gates.values()):
+        for simulator in self.modbus.values():
             await simulator.stop()
         await self.police.stop()
 

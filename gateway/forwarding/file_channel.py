@@ -54,20 +54,28 @@ class FileChannel:
             if key in self._keys:
                 return self._keys[key], False
             text = json.dumps(record, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-            created = not self._path.exists()
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            with self._path.open("ab") as file:
-                if self._torn:
-                    file.write(b"\n")  # close off a line torn by a crash
-                    self._torn = False
-                file.write(text.encode("utf-8") + b"\n")
-                file.flush()
-                os.fsync(file.fileno())
-            if created:
-                _fsync_directory(self._path.parent)
+            try:
+                self._write(text.encode("utf-8") + b"\n")
+            except OSError:
+                self._lines = None  # rescan next time: the file may hold part of the line
+                self._keys.clear()
+                raise
             self._lines += 1
             self._keys[key] = self._lines
             return self._lines, True
+
+    def _write(self, line: bytes) -> None:
+        created = not self._path.exists()
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        with self._path.open("ab") as file:
+            if self._torn:
+                file.write(b"\n")  # close off a line torn by a crash
+                self._torn = False
+            file.write(line)
+            file.flush()
+            os.fsync(file.fileno())
+        if created:
+            _fsync_directory(self._path.parent)
 
     def _scan(self) -> tuple[int, bool]:
         """Count the lines already in the file and remember their idempotency keys;

@@ -39,8 +39,7 @@ class PoliceHttpChannel:
         self._timeout_s = config.timeout_s
         self._clock = clock
         # Loaded now so that a wrong certificate path stops the gateway at startup.
-        self._verify: ssl.SSLContext | bool = (
-            client_ssl_context(config.tls) if config.tls is not None else True)
+        self._ssl = client_ssl_context(config.tls or ClientTlsConfig())
         self._client: httpx.AsyncClient | None = None
 
     async def deliver(self, job: ForwardJob) -> Receipt:
@@ -78,13 +77,14 @@ class PoliceHttpChannel:
         """The one shared client, created inside the running loop on first use."""
         if self._client is None:
             self._client = httpx.AsyncClient(
-                timeout=httpx.Timeout(self._timeout_s), verify=self._verify,
+                timeout=httpx.Timeout(self._timeout_s), verify=self._ssl,
                 follow_redirects=False, trust_env=False)
         return self._client
 
 
 def client_ssl_context(tls: ClientTlsConfig) -> ssl.SSLContext:
-    """The client side of (mutual) TLS as configured."""
+    """The client side of (mutual) TLS as configured: the system's trust store unless
+    `ca_file` names another, and a client certificate when `cert_file` is given."""
     if tls.key_file is not None and tls.cert_file is None:
         raise ValueError("tls.key_file needs tls.cert_file")
     context = ssl.create_default_context(

@@ -1,0 +1,28 @@
+"""Channel configs build the right channel, by `type:`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import TypeAdapter
+
+from gateway.clock import VirtualClock
+from gateway.config.models import ChannelConfig
+from gateway.forwarding.channel import Channel
+from gateway.forwarding.channels import build_channel
+from gateway.forwarding.file_channel import FileChannel
+from gateway.forwarding.http_channel import PoliceHttpChannel
+
+
+async def test_builds_each_channel_type_from_config(tmp_path: Path) -> None:
+    configs = TypeAdapter(list[ChannelConfig]).validate_python([
+        {"type": "police_http", "id": "police", "url": "http://127.0.0.1:8090/api/alerts",
+         "secret": "s", "forward_drills": True},
+        {"type": "file", "id": "archive", "path": str(tmp_path / "alerts.jsonl")},
+    ])
+    channels: list[Channel] = [build_channel(config, VirtualClock()) for config in configs]
+    assert isinstance(channels[0], PoliceHttpChannel)
+    assert isinstance(channels[1], FileChannel)
+    assert [(c.id, c.forward_drills) for c in channels] == [("police", True), ("archive", True)]
+    for channel in channels:
+        await channel.aclose()

@@ -21,7 +21,7 @@ from gateway.forwarding.signing import (
 from simulators.police.ledger import Ledger
 
 Answer = tuple[int, dict[str, Any]]
-ModeName = Literal["ok", "fail", "delay", "refuse"]
+ModeName = Literal["ok", "fail", "delay", "hold", "refuse"]
 
 INJECTED_FAILURE = "injected failure"
 INVALID_JSON = "invalid json"
@@ -35,11 +35,13 @@ class Mode(StrictModel):
 
     mode: ModeName = Field(
         description="ok: answer normally; fail: answer every alert with `status`; "
-                    "delay: wait `delay_s` before answering; refuse: stop listening.")
+                    "delay: wait `delay_s` before reading the alert; hold: record the "
+                    "alert, then wait `delay_s` before answering (as if the answer were "
+                    "lost); refuse: stop listening.")
     status: int = Field(default=503, ge=400, le=599,
                         description="Status code of every answer in `fail` mode.")
     delay_s: float = Field(default=2.0, ge=0, le=3600,
-                           description="Seconds to wait before answering in `delay` mode.")
+                           description="Seconds to wait in `delay` and `hold` modes.")
 
 
 class Receiver:
@@ -103,6 +105,8 @@ class Receiver:
         record = self.ledger.add(key, document, self._clock.now())
         if self.ledger.record_file is not None:
             await asyncio.to_thread(self.ledger.persist, record)
+        if self.mode.mode == "hold":
+            await self._wait(self.mode.delay_s)
         return 200, {"receipt_id": record.receipt_id}
 
     def _reject(self, reason: str, status: int) -> Answer:

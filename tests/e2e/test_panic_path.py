@@ -174,3 +174,36 @@ async def test_gateway_killed_after_storing_before_forwarding_delivers_once_on_r
     alert_id = police.received[0].alert_id
     assert keys == [f"{alert_id}:1", f"{alert_id}:2"]
     assert stored_alerts(tmp_path / "gateway.db") == 1
+
+
+async def test_gateway_killed_after_the_police_recorded_but_before_marking_is_deduplicated(
+        tmp_path: Path, mosquitto: Broker, police: PoliceSimulator,
+        fleet: MqttDeviceFleet) -> None:
+    """The receipt is lost with the process: the restarted gateway sends the same
+    revision again, with the same Idempotency-Key, and the receiver keeps one."""
+    api_port = free_port()
+    config = gateway_yaml(tmp_path, mosquitto.port, police.url, api_port=api_port)
+    await police.set_mode(Mode(mode="hold", delay_s=60))
+    gateway = run_gateway(config)
+    try:
+        wait_for_port(api_port, timeout=30)
+        await fleet.press("pb-guard-main")
+        await eventually(lambda: len(police.received) == 1, within_s=30)
+        gateway.send_signal(signal.SIGKILL)
+        gateway.wait(10)
+        await police.set_mode(Mode(mode="ok"))
+        gateway = run_gateway(config)
+        await eventually(lambda: police.duplicates == 1, within_s=30,
+                         what="the resent revision")
+        await eventually(lambda: outbox_receipts(tmp_path / "gateway.db") == [
+            police.received[0].receipt_id], what="the delivery recorded")
+    finally:
+        gateway.send_signal(signal.SIGTERM)
+        gateway.wait(20)
+    assert len(police.received) == 1
+
+
+def outbox_receipts(db: Path) -> list[str | None]:
+    with sqlite3.connect(db) as connection:
+        return [receipt for (receipt,) in connection.execute(
+            "SELECT receipt_id FROM outbox WHERE delivered_at IS NOT NULL")]

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from pydantic import Field
 
 from adapters.base import AdapterFactory
+from adapters.modbus.config import FirePanelConfig, GateControllerConfig, ModbusSettings
+from adapters.modbus.config import reference_errors as modbus_reference_errors
 from adapters.mqtt.config import GateSensorConfig, MqttSettings, PanicButtonConfig
-from gateway.config.base import StrictModel
+from adapters.onvif.config import CameraConfig, OnvifSettings
+from gateway.config.base import DeviceBase, Loc, StrictModel
 
 DeviceConfig = Annotated[
-    PanicButtonConfig | GateSensorConfig,
+    PanicButtonConfig | GateSensorConfig | CameraConfig | FirePanelConfig | GateControllerConfig,
     Field(discriminator="type"),
 ]
 
@@ -20,10 +24,25 @@ class AdapterSettings(StrictModel):
     """Connection settings per protocol."""
 
     mqtt: MqttSettings = Field(default_factory=MqttSettings, description="MQTT broker.")
+    onvif: OnvifSettings = Field(default_factory=OnvifSettings,
+                                 description="ONVIF cameras: timeouts, subscriptions, retries.")
+    modbus: ModbusSettings = Field(default_factory=ModbusSettings,
+                                   description="Modbus polling defaults and register-map "
+                                               "templates.")
+
+
+def reference_errors(settings: AdapterSettings,
+                     devices: Sequence[DeviceBase]) -> list[tuple[Loc, str]]:
+    """Problems only visible with the adapters' settings and the devices together."""
+    return modbus_reference_errors(settings.modbus, devices)
 
 
 def adapter_factories(settings: AdapterSettings) -> list[AdapterFactory]:
     """One factory per protocol; each picks its own devices from the list it is given."""
+    from adapters.modbus import build_adapters as modbus_adapters
     from adapters.mqtt import build_adapters as mqtt_adapters
+    from adapters.onvif import build_adapters as onvif_adapters
 
-    return [lambda devices, ctx: mqtt_adapters(settings.mqtt, devices, ctx)]
+    return [lambda devices, ctx: mqtt_adapters(settings.mqtt, devices, ctx),
+            lambda devices, ctx: onvif_adapters(settings.onvif, devices, ctx),
+            lambda devices, ctx: modbus_adapters(settings.modbus, devices, ctx)]

@@ -31,6 +31,8 @@ class MosquittoBroker:
             f"listener {self.port} {self.host}\nallow_anonymous true\npersistence true\n"
             f"persistence_location {data}/\nautosave_interval 1\n"
             "max_queued_messages 100000\nmax_inflight_messages 0\n"
+            # Small packets (a panic press) must not wait behind Nagle's algorithm.
+            "set_tcp_nodelay true\n"
             # As root, mosquitto would switch to its own user, which cannot write here.
             + ("user root\n" if os.geteuid() == 0 else ""))
         self.process: subprocess.Popen[bytes] | None = None

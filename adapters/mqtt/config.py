@@ -2,18 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 
+from adapters.mqtt.default_points import GATE_SENSOR_POINTS, PANIC_BUTTON_POINTS
+from adapters.mqtt.mapping import PointMapping
 from gateway.config.base import DeviceBase, StrictModel
+
+__all__ = [
+    "GateSensorConfig",
+    "MqttDeviceBase",
+    "MqttSettings",
+    "MqttTlsConfig",
+    "PanicButtonConfig",
+    "PointMapping",
+]
 
 
 class MqttTlsConfig(StrictModel):
+    """TLS to the broker; with no CA file the system's trusted CAs verify it."""
+
     ca_file: str | None = Field(default=None, description="CA bundle for the broker.")
-    cert_file: str | None = Field(default=None, description="Client certificate.")
-    key_file: str | None = Field(default=None, description="Client private key.")
+    cert_file: str | None = Field(default=None, description="Client certificate (mutual TLS).")
+    key_file: str | None = Field(default=None, description="Client private key (mutual TLS).")
     insecure: bool = Field(default=False, description="Skip host name verification.")
+
+    @model_validator(mode="after")
+    def _certificate_with_key(self) -> MqttTlsConfig:
+        if (self.cert_file is None) != (self.key_file is None):
+            raise ValueError("give both cert_file and key_file, or neither")
+        return self
 
 
 class MqttSettings(StrictModel):
@@ -24,35 +43,59 @@ class MqttSettings(StrictModel):
     username: str | None = Field(default=None, description="Broker user name.")
     password: SecretStr | None = Field(default=None, description="Broker password.")
     tls: MqttTlsConfig | None = Field(default=None, description="TLS to the broker.")
-    client_id: str = Field(default="campusgw", description="Persistent-session client id.")
-    keepalive_s: int = Field(default=30, ge=5, description="MQTT keepalive.")
-    topic_prefix: str = Field(default="campus", description="Prefix of device topics.")
+    client_id: str = Field(
+        default="campusgw", min_length=1, max_length=128,
+        description="Persistent-session client id: keep it stable so that the broker queues "
+                    "what devices publish while the gateway is away; unique per gateway.")
+    keepalive_s: int = Field(default=30, ge=5, le=65535, description="MQTT keepalive.")
+    topic_prefix: str = Field(default="campus", pattern=r"^[^+#]+$",
+                              description="Prefix of device topics (`{prefix}` in mappings).")
+    connect_timeout_s: float = Field(default=5.0, gt=0,
+                                     description="Timeout of one TCP/TLS connection attempt.")
+    reconnect_initial_s: float = Field(default=0.5, gt=0,
+                                       description="First reconnect delay (before jitter).")
+    reconnect_max_s: float = Field(default=30.0, gt=0,
+                                   description="Longest reconnect delay (before jitter).")
+    max_payload_bytes: int = Field(
+        default=65_536, ge=16,
+        description="Larger messages are counted as malformed and never parsed.")
 
-
-class PointMapping(StrictModel):
-    """One point read from an MQTT message: `topic` (with `+`/`#`, and `{id}` for the
-    device id) and either a JSON field (dotted path) or the plain payload."""
-
-    point: str = Field(description="Point name, e.g. `pressed`.")
-    topic: str = Field(description="Topic pattern; `{prefix}` and `{id}` are filled in.")
-    json_field: str | None = Field(default=None, description="Dotted JSON path; none: plain.")
-    kind: Literal["bool", "int", "float", "str"] = Field(default="bool",
-                                                         description="Value type.")
-    urgent: bool = Field(default=False, description="Use the bus's priority lane.")
+    @model_validator(mode="after")
+    def _consistent(self) -> MqttSettings:
+        if self.password is not None and self.username is None:
+            raise ValueError("a password needs a username")
+        if self.reconnect_max_s < self.reconnect_initial_s:
+            raise ValueError("reconnect_max_s must be at least reconnect_initial_s")
+        return self
 
 
 class MqttDeviceBase(DeviceBase):
+    """A device that publishes to the broker; its points come from `mapping` or, when that
+    is not given, from its type's default mapping."""
+
+    default_mapping: ClassVar[tuple[PointMapping, ...]] = ()
+
     mapping: tuple[PointMapping, ...] | None = Field(
-        default=None, description="Points of this device; default: the device type's mapping.")
+        default=None, min_length=1,
+        description="Points of this device; default: the device type's mapping.")
+
+    @property
+    def points(self) -> tuple[PointMapping, ...]:
+        """The mapping in force: the configured one, else the type's default."""
+        return self.mapping if self.mapping is not None else self.default_mapping
 
 
 class PanicButtonConfig(MqttDeviceBase):
     """A one-button alarm (一键报警): pressed, tamper, battery_low, heartbeat."""
 
-    type: Literal["panic_button"]
+    default_mapping: ClassVar[tuple[PointMapping, ...]] = PANIC_BUTTON_POINTS
+
+    type: Literal["panic_button"] = Field(description="Device type.")
 
 
 class GateSensorConfig(MqttDeviceBase):
     """A gate position sensor: open, forced, heartbeat."""
 
-    type: Literal["gate_sensor"]
+    default_mapping: ClassVar[tuple[PointMapping, ...]] = GATE_SENSOR_POINTS
+
+    type: Literal["gate_sensor"] = Field(description="Device type.")

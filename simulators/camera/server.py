@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 from urllib.parse import urlparse
 
 from aiohttp import web
@@ -30,6 +29,7 @@ from simulators.camera.soap import (
     fault_envelope,
     parse_request,
 )
+from simulators.net import listening_socket
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ class CameraSimulator:
         self._closing.clear()
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
-        listener = _listen(self.host, self._requested_port)
+        listener = listening_socket(self.host, self._requested_port)
         self._port = int(listener.getsockname()[1])
         await web.SockSite(self._runner, listener).start()
         log.info("camera simulator: %d cameras on %s", len(self.cameras), self.base_url)
@@ -174,21 +174,6 @@ class CameraSimulator:
                                 content_type="application/json")
         apply_control(camera, control)
         return web.json_response(camera_status(camera))
-
-
-def _listen(host: str, port: int) -> socket.socket:
-    """A listening socket (port 0: any free port), so the port is known before serving."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listener = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((host, port))
-        listener.listen(128)
-        listener.setblocking(False)
-    except OSError:
-        listener.close()
-        raise
-    return listener
 
 
 def _addressed_subscription(request: SoapRequest) -> str | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import socket
 import ssl
 from collections import Counter
 from collections.abc import Generator
@@ -17,6 +16,7 @@ from fastapi import FastAPI
 
 from gateway.clock import Clock, SystemClock
 from gateway.forwarding.signing import DEFAULT_WINDOW_S
+from simulators.net import listening_socket, url_host
 from simulators.police.apps import ALERTS_PATH, alerts_app, control_app
 from simulators.police.ledger import Ledger, ReceivedAlert
 from simulators.police.receiver import Mode, Receiver
@@ -74,12 +74,12 @@ class PoliceSimulator:
     def url(self) -> str:
         """The alert endpoint, e.g. http://127.0.0.1:8090/api/alerts."""
         scheme = "https" if self._tls is not None else "http"
-        return f"{scheme}://{_url_host(self.host)}:{self.port}{ALERTS_PATH}"
+        return f"{scheme}://{url_host(self.host)}:{self.port}{ALERTS_PATH}"
 
     @property
     def control_url(self) -> str:
         """The control API's base URL, e.g. http://127.0.0.1:8092."""
-        return f"http://{_url_host(self.host)}:{self.control_port}"
+        return f"http://{url_host(self.host)}:{self.control_port}"
 
     @property
     def received(self) -> list[ReceivedAlert]:
@@ -157,7 +157,7 @@ class _Listener:
     @classmethod
     async def open(cls, app: FastAPI, host: str, port: int,
                    ssl_context: ssl.SSLContext | None) -> _Listener:
-        sock = _bind(host, port)
+        sock = listening_socket(host, port)
         config = uvicorn.Config(
             app, log_config=None, access_log=False, lifespan="off", ws="none", http="h11",
             timeout_graceful_shutdown=2,
@@ -189,21 +189,3 @@ class _Listener:
         if not self.task.cancelled() and self.task.exception() is not None:
             log.warning("police simulator on port %d failed: %s", self.port,
                         self.task.exception())
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP given explicitly: asyncio sets TCP_NODELAY on accepted connections only
-    # when the listening socket names it, and without it every answer waits ~40 ms.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-    except BaseException:
-        sock.close()
-        raise
-    return sock
-
-
-def _url_host(host: str) -> str:
-    return f"[{host}]" if ":" in host else host

@@ -1,0 +1,84 @@
+"""The MQTT adapter: one persistent-session subscription to the broker for every MQTT
+device of the site, turning their messages into events on the gateway bus."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Sequence
+
+from adapters.base import AdapterContext
+from adapters.mqtt.config import MqttDeviceBase, MqttSettings
+from adapters.mqtt.connection import MqttConnection
+from adapters.mqtt.ingest import MessageIngest
+from adapters.mqtt.routing import TopicRouter
+from adapters.mqtt.throttle import LogThrottle
+from adapters.mqtt.topics import minimal_filters
+
+
+def subscription_filters(router: TopicRouter, prefix: str) -> list[str]:
+    """What to subscribe to: the whole `{prefix}/#` namespace when devices publish under it
+    (so that stray topics there are counted), and each other pattern as it is."""
+    namespace = f"{prefix}/#"
+    filters = [namespace if topic.startswith(f"{prefix}/") else topic
+               for topic in router.filters]
+    return minimal_filters(filters)
+
+
+class MqttAdapter:
+    """Receives everything the site's MQTT devices publish (QoS 1, persistent session)."""
+
+    def __init__(self, settings: MqttSettings, devices: Sequence[MqttDeviceBase],
+                 ctx: AdapterContext, rng: random.Random | None = None) -> None:
+        self.name = f"mqtt {settings.host}:{settings.port}"
+        self.devices = tuple(devices)
+        router = TopicRouter.for_devices(self.devices, settings.topic_prefix)
+        self.subscriptions = subscription_filters(router, settings.topic_prefix)
+        self._ingest = MessageIngest(router, ctx.site, ctx.clock, ctx.bus.publish_threadsafe,
+                                     settings.max_payload_bytes, LogThrottle(ctx.clock))
+        self._bus = ctx.bus
+        self._ready = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._connection = MqttConnection(
+            settings, ctx.clock, name=self.name, client_id=settings.client_id,
+            persistent_session=True, subscriptions=self.subscriptions,
+            on_message=self._ingest.handle, on_idle=self._ingest.flush,
+            on_state=self._state_changed, rng=rng)
+
+    async def run(self) -> None:
+        """Connect, subscribe, and deliver events until cancelled; then disconnect."""
+        self._loop = asyncio.get_running_loop()
+        self._bus.bind_loop(self._loop)
+        self._connection.start()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await asyncio.shield(asyncio.to_thread(self._connection.stop))
+
+    async def wait_connected(self) -> None:
+        """Return once the adapter is connected and subscribed (wrap in `asyncio.timeout`)."""
+        await self._ready.wait()
+
+    def _state_changed(self, ready: bool) -> None:
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._ready.set if ready else self._ready.clear)
+
+    @property
+    def connected(self) -> bool:
+        return self._connection.connected
+
+    def counters(self) -> dict[str, int]:
+        ingest = self._ingest
+        return {
+            "messages": ingest.messages,
+            "events": ingest.events,
+            "malformed": ingest.malformed,
+            "unknown_topic": ingest.unknown_topic,
+            "reconnects": self._connection.reconnects,
+            "connect_failures": self._connection.connect_failures,
+            "connected": int(self._connection.connected),
+        }
+
+    def malformed_by_device(self) -> dict[str, int]:
+        """Malformed messages counted per device id."""
+        return dict(self._ingest.malformed_by_device)

@@ -12,6 +12,7 @@ from adapters.modbus.config import FirePanelConfig, GateControllerConfig, Modbus
 from adapters.modbus.config import reference_errors as modbus_reference_errors
 from adapters.mqtt.config import GateSensorConfig, MqttSettings, PanicButtonConfig
 from adapters.onvif.config import CameraConfig, OnvifSettings
+from adapters.video.config import VideoSettings
 from gateway.config.base import DeviceBase, Loc, StrictModel
 
 DeviceConfig = Annotated[
@@ -29,6 +30,9 @@ class AdapterSettings(StrictModel):
     modbus: ModbusSettings = Field(default_factory=ModbusSettings,
                                    description="Modbus polling defaults and register-map "
                                                "templates.")
+    video: VideoSettings = Field(default_factory=VideoSettings,
+                                 description="Camera analytics: evidence and reference "
+                                             "folders, analysis threads.")
 
 
 def reference_errors(settings: AdapterSettings,
@@ -42,7 +46,9 @@ def adapter_factories(settings: AdapterSettings) -> list[AdapterFactory]:
     from adapters.modbus import build_adapters as modbus_adapters
     from adapters.mqtt import build_adapters as mqtt_adapters
     from adapters.onvif import build_adapters as onvif_adapters
+    from adapters.video import build_adapters as video_adapters
 
     return [lambda devices, ctx: mqtt_adapters(settings.mqtt, devices, ctx),
             lambda devices, ctx: onvif_adapters(settings.onvif, devices, ctx),
-            lambda devices, ctx: modbus_adapters(settings.modbus, devices, ctx)]
+            lambda devices, ctx: modbus_adapters(settings.modbus, devices, ctx),
+            lambda devices, ctx: video_adapters(settings.video, devices, ctx, settings.onvif)]

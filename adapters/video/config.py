@@ -109,3 +109,8 @@ class VideoSettings(StrictModel):
                                  description="Folder reference frames are kept in.")
     workers: int = Field(default=2, ge=1, le=64,
                          description="Threads that decode and analyse frames.")
+    switch_interval_ms: float | None = Field(
+        default=0.5, gt=0, le=100,
+        description="Python's thread switch interval while analytics run (default 5 ms): "
+                    "shorter keeps the event loop from waiting behind analysis threads; "
+                    "none: leave it as it is.")

@@ -1,0 +1,1 @@
+"""Tests of the camera analytics, the scene renderer and the evidence buffer."""

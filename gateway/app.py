@@ -10,6 +10,8 @@ from typing import Any
 
 from adapters.base import Adapter, AdapterContext
 from adapters.registry import adapter_factories
+from adapters.video import find_video_adapter
+from adapters.video.adapter import VideoAnalyticsAdapter
 from gateway.alerts.feed import AlertFeed
 from gateway.alerts.manager import AlertManager
 from gateway.alerts.model import Alert
@@ -19,6 +21,7 @@ from gateway.clock import Clock, SystemClock
 from gateway.config.models import GatewayConfig
 from gateway.devices import DeviceRegistry
 from gateway.events import Event
+from gateway.evidence import EvidenceLinker
 from gateway.forwarding.channel import Channel
 from gateway.forwarding.channels import build_channel
 from gateway.forwarding.document import Place
@@ -48,6 +51,8 @@ class Gateway:
         self._tasks: list[asyncio.Task[None]] = []
         self._adapter_tasks: list[asyncio.Task[None]] = []
         self._manager: AlertManager | None = None
+        self.video: VideoAnalyticsAdapter | None = None
+        self._evidence: EvidenceLinker | None = None
         zones = {zone.id: zone for zone in config.zones}
         devices = {device.id: device for device in config.devices}
         self._zones = zones
@@ -79,7 +84,9 @@ class Gateway:
                         for channel, cfg in zip(channels, self.config.channels, strict=True)]
         self._manager = AlertManager(
             self.store, self.clock, self.config.site.tz, self.place,
-            {c.id: c.forward_drills for c in channels}, self.feed, self._wake_workers)
+            {c.id: c.forward_drills for c in channels}, self.feed, self._wake_workers,
+            on_raised=self._alert_raised,
+            evidence_base_url=self.config.api.base_url() + "/")
         await self._manager.load()
         self.bus.subscribe(self.registry.observe)
         self.bus.subscribe(self._evaluate)
@@ -95,11 +102,16 @@ class Gateway:
         context = AdapterContext(site=self.config.site.id, clock=self.clock, bus=self.bus)
         for factory in adapter_factories(self.config.adapters):
             self.adapters += factory(self.config.devices, context)
+        self.video = find_video_adapter(self.adapters)
+        if self.video is not None:
+            self._evidence = EvidenceLinker(self.video, self.config.devices, self.manager)
         for adapter in self.adapters:
             self._adapter_tasks.append(self._spawn(adapter.run(), f"adapter:{adapter.name}"))
 
     async def stop(self) -> None:
         """Stop adapters, let what they delivered reach the store, then stop the rest."""
+        if self._evidence is not None:
+            await self._evidence.stop()
         await _cancel(self._adapter_tasks)
         await self.bus.drain()
         if self._manager is not None:
@@ -119,6 +131,10 @@ class Gateway:
     def _evaluate(self, event: Event) -> None:
         for outcome in self.engine.on_event(event):
             self.manager.submit(outcome)
+
+    def _alert_raised(self, alert: Alert) -> None:
+        if self._evidence is not None:
+            self._evidence.alert_raised(alert)
 
     def _wake_workers(self) -> None:
         for worker in self.workers:

@@ -65,6 +65,31 @@ def demo(
     sys.exit(asyncio.run(run_demo(api_port, every_s, seconds)))
 
 
+@app.command("reference")
+def reference(
+    camera: Annotated[str, typer.Argument(help="Camera device id.")],
+    api: Annotated[str, typer.Option(help="The running gateway's API.")] = (
+        "http://127.0.0.1:8080"),
+    token: Annotated[str, typer.Option(envvar="CAMPUSGW_API_TOKEN",
+                                       help="Operator bearer token.")] = "",
+) -> None:
+    """Take a camera's current view as the clear reference of its watched regions."""
+    import httpx
+
+    try:
+        response = httpx.post(f"{api.rstrip('/')}/cameras/{camera}/reference", timeout=30,
+                              headers={"Authorization": f"Bearer {token}"}, trust_env=False)
+    except httpx.HTTPError as exc:
+        typer.echo(f"cannot reach the gateway at {api}: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if response.status_code != 200:
+        typer.echo(f"{camera}: {response.json().get('detail', response.text)}", err=True)
+        raise typer.Exit(1)
+    info = response.json()
+    typer.echo(f"{camera}: reference taken ({info['frames_used']} frames), "
+               f"stored at {info['path']}")
+
+
 def _register_simulators() -> None:
     """`campusgw sim ...`: each simulator's own command."""
     from simulators.camera.cli import command as camera

@@ -3,7 +3,8 @@
 MQTT broker: `$MQTT_URL` if set, else one on 127.0.0.1:1883 if it answers, else an
 embedded amqtt broker. Then the police endpoint simulator, the device simulators (panic
 buttons and gate sensors over MQTT, a fire panel per building and a controller per gate
-over Modbus), the gateway and its dashboard; every so often something happens.
+over Modbus, two ONVIF cameras on exits), the gateway and its dashboard; every so often
+something happens: a panic button, smoke in the dormitory, a gate, boxes in front of an exit.
 """
 
 from __future__ import annotations
@@ -22,8 +23,12 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from adapters.mqtt.config import GateSensorConfig, MqttDeviceBase, PanicButtonConfig
+from adapters.video.camera import NoFrame
+from gateway.app import Gateway
 from gateway.config.loader import load_config
 from gateway.runner import serving
+from simulators.camera.control import CameraControl
+from simulators.camera.server import CameraSimulator
 from simulators.modbus import FirePanelSimulator, GateControllerSimulator
 from simulators.mqtt_devices.fleet import MqttDeviceFleet
 from simulators.police.server import PoliceSimulator
@@ -69,6 +74,7 @@ class SimulatedSchool:
     """Every simulator of the demo, and where they listen."""
 
     police: PoliceSimulator
+    cameras: CameraSimulator = field(default_factory=lambda: CameraSimulator(cameras=2))
     panels: dict[str, FirePanelSimulator] = field(default_factory=dict)
     gates: dict[str, GateControllerSimulator] = field(default_factory=dict)
 
@@ -85,10 +91,13 @@ class SimulatedSchool:
             self.gates[variable] = GateControllerSimulator(gates=gates, bollards=bollards)
         for simulator in self.modbus.values():
             await simulator.start()
-        return {"MODBUS_HOST": "127.0.0.1",
+        await self.cameras.start()
+        return {"MODBUS_HOST": "127.0.0.1", "CAMERA_HOST": "127.0.0.1",
+                "CAMERA_PORT": str(self.cameras.port),
                 **{variable: str(sim.port) for variable, sim in self.modbus.items()}}
 
     async def stop(self) -> None:
+        await self.cameras.stop()
         for simulator in self.modbus.values():
             await simulator.stop()
         await self.police.stop()
@@ -107,6 +116,8 @@ async def run_demo(api_port: int, every_s: float, seconds: float) -> int:
             "POLICE_URL": school.police.url, "POLICE_SECRET": police_secret,
             "CAMPUSGW_DB": str(workdir / "campusgw.db"),
             "CAMPUSGW_ALERT_LOG": str(workdir / "alerts.jsonl"),
+            "CAMPUSGW_EVIDENCE": str(workdir / "evidence"),
+            "CAMPUSGW_REFERENCES": str(workdir / "references"),
             "CAMPUSGW_API_PORT": str(api_port),
         })
         config = load_config(SCHOOL_CONFIG)
@@ -127,11 +138,26 @@ async def run_demo(api_port: int, every_s: float, seconds: float) -> int:
                       f"  data             {workdir}\n"
                       "Press Ctrl+C to stop.\n", flush=True)
                 stop = asyncio.ensure_future(running.wait_closed())
+                await _take_references(running.gateway)
                 await _school_day(fleet, school, every_s, seconds, stop)
         finally:
             await fleet.stop()
             await school.stop()
     return 0
+
+
+async def _take_references(gateway: Gateway) -> None:
+    """What an integrator does once the cameras are up: store their clear views."""
+    if gateway.video is None:
+        return
+    for camera_id in gateway.video.camera_ids:
+        for _ in range(50):
+            try:
+                await gateway.video.capture_reference(camera_id)
+                log.info("demo: clear-view reference taken for %s", camera_id)
+                break
+            except NoFrame:
+                await asyncio.sleep(0.2)
 
 
 async def _school_day(fleet: MqttDeviceFleet, school: SimulatedSchool, every_s: float,
@@ -140,6 +166,7 @@ async def _school_day(fleet: MqttDeviceFleet, school: SimulatedSchool, every_s: 
     buttons = [d.id for d in fleet.devices if isinstance(d, PanicButtonConfig)]
     gates = [d.id for d in fleet.devices if isinstance(d, GateSensorConfig)]
     dorm_panel = school.panels["FIRE_PANEL_DORM_PORT"]
+    exit_blocked = False
     main_gate = school.gates["GATE_MAIN_PORT"]
     rng = random.Random(7)
     loop = asyncio.get_running_loop()
@@ -148,13 +175,18 @@ async def _school_day(fleet: MqttDeviceFleet, school: SimulatedSchool, every_s: 
         await asyncio.wait({stop}, timeout=every_s)
         if stop.done() or (deadline is not None and loop.time() >= deadline):
             break
-        if step % 3 == 0:
+        if step % 4 == 3:
+            exit_blocked = not exit_blocked
+            log.info("demo: %s the east exit of building A",
+                     "boxes are stacked in front of" if exit_blocked else "somebody clears")
+            school.cameras.control(0, CameraControl(block_exit=0.7 if exit_blocked else 0.0))
+        elif step % 4 == 0:
             button = rng.choice(buttons)
             log.info("demo: somebody presses %s", button)
             await fleet.press(button)
             await asyncio.sleep(1)
             await fleet.release(button)
-        elif step % 3 == 1:
+        elif step % 4 == 1:
             zone = rng.randint(1, 6)
             log.info("demo: smoke in dormitory zone %d (pre-alarm), cleared soon after", zone)
             dorm_panel.inject_pre_alarm(zone)

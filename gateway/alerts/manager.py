@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import tzinfo
 from typing import Any
@@ -37,7 +37,9 @@ class AlertManager:
 
     def __init__(self, store: AlertStore, clock: Clock, tz: tzinfo,
                  places: Callable[[Alert], Place], forward_drills: Mapping[str, bool],
-                 feed: AlertFeed, on_enqueued: Callable[[], None]) -> None:
+                 feed: AlertFeed, on_enqueued: Callable[[], None],
+                 on_raised: Callable[[Alert], None] = lambda _alert: None,
+                 evidence_base_url: str = "") -> None:
         self._store = store
         self._clock = clock
         self._tz = tz
@@ -45,6 +47,8 @@ class AlertManager:
         self._forward_drills = forward_drills
         self._feed = feed
         self._on_enqueued = on_enqueued
+        self._on_raised = on_raised
+        self._evidence_base_url = evidence_base_url
         self._queue: asyncio.Queue[Outcome] = asyncio.Queue()
         self._loop = asyncio.get_running_loop()
         self._active_keys: set[str] = set()
@@ -88,7 +92,21 @@ class AlertManager:
             raise AlertActionError(f"unknown action {action!r}")
         return await self._store.run(lambda: self._act_sync(alert_id, action, actor, note))
 
+    async def attach_evidence(self, alert_id: str, links: Sequence[str]) -> Alert | None:
+        """Link stored evidence (camera frames) to an alert: a new revision, forwarded."""
+        return await self._store.run(lambda: self._attach_sync(alert_id, tuple(links)))
+
     # -- on the store thread ----------------------------------------------------------
+
+    def _attach_sync(self, alert_id: str, links: tuple[str, ...]) -> Alert | None:
+        current = self._store.get_sync(alert_id)
+        new = tuple(link for link in links if link not in (current.evidence if current else ()))
+        if current is None or not new:
+            return current
+        alert = replace(current, evidence=current.evidence + new, revision=current.revision + 1)
+        self._save(alert, created=False, action="evidence", from_state=current.state.value,
+                   actor=SYSTEM, note=f"{len(new)} evidence item(s)", now=self._clock.now())
+        return alert
 
     def _raise_sync(self, spec: AlertSpec) -> Alert:
         now = self._clock.now()
@@ -105,6 +123,7 @@ class AlertManager:
                        note="", now=now)
             log.info("alert %s raised: %s %s (%s)", alert.id, alert.severity.value,
                      alert.title, alert.location)
+            self._loop.call_soon_threadsafe(self._on_raised, alert)
             return alert
         severity = max(current.severity, spec.severity, key=lambda s: s.rank)
         alert = replace(current, event_count=current.event_count + 1,
@@ -155,7 +174,8 @@ class AlertManager:
                     if not alert.drill or self._forward_drills.get(c, False)]
         if not channels:
             return []
-        body = encode(alert_document(alert, self._places(alert), self._tz, now))
+        body = encode(alert_document(alert, self._places(alert), self._tz, now,
+                                     self._evidence_base_url))
         return [NewJob(channel, body) for channel in channels]
 
     def _announce(self, message: dict[str, Any], enqueued: bool) -> None:

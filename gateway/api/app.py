@@ -12,11 +12,16 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, FastAPI, HTTPException, Query
 from fastapi.responses import HTMLResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
+from adapters.video.adapter import VideoAnalyticsAdapter
+from adapters.video.camera import NoFrame
+from adapters.video.evidence import UnknownCamera
 from gateway.alerts.manager import AlertActionError
 from gateway.alerts.model import ACTIVE_STATES, AlertState
 from gateway.app import Gateway
+from gateway.evidence import EVIDENCE_PATH
 from gateway.timefmt import iso
 
 _bearer = HTTPBearer(auto_error=False)
@@ -80,6 +85,29 @@ def create_api(gateway: Gateway, keepalive_s: float = 15.0) -> FastAPI:
             raise HTTPException(status, str(exc)) from None
         return alert.to_dict(tz)
 
+    @api.post("/cameras/{camera_id}/reference", dependencies=[Depends(operator)])
+    async def capture_reference(camera_id: str) -> dict[str, Any]:
+        """Take the camera's current view as the clear reference of its regions."""
+        video = _video(gateway)
+        try:
+            info = await video.capture_reference(camera_id)
+        except UnknownCamera:
+            raise HTTPException(404, f"no camera with analytics {camera_id!r}") from None
+        except NoFrame as exc:
+            raise HTTPException(409, f"{camera_id}: {exc}") from None
+        return info.to_dict()
+
+    @api.get("/cameras/{camera_id}/reference")
+    async def get_reference(camera_id: str) -> dict[str, Any]:
+        video = _video(gateway)
+        try:
+            info = video.reference(camera_id)
+        except UnknownCamera:
+            raise HTTPException(404, f"no camera with analytics {camera_id!r}") from None
+        if info is None:
+            raise HTTPException(404, f"{camera_id} has no reference yet")
+        return info.to_dict()
+
     @api.get("/devices")
     async def devices() -> list[dict[str, Any]]:
         return [state.to_dict() for state in gateway.registry.devices.values()]
@@ -90,7 +118,16 @@ def create_api(gateway: Gateway, keepalive_s: float = 15.0) -> FastAPI:
         return StreamingResponse(_sse(gateway, keepalive_s), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache"})
 
+    evidence = gateway.config.adapters.video.evidence_dir
+    api.mount(f"/{EVIDENCE_PATH}", StaticFiles(directory=evidence, check_dir=False),
+              name="evidence")
     return api
+
+
+def _video(gateway: Gateway) -> VideoAnalyticsAdapter:
+    if gateway.video is None:
+        raise HTTPException(404, "no camera has analytics configured")
+    return gateway.video
 
 
 async def _sse(gateway: Gateway, keepalive_s: float) -> AsyncIterator[str]:

@@ -118,6 +118,13 @@ class ApiConfig(StrictModel):
     host: str = Field(default="127.0.0.1", description="Listen address.")
     port: int = Field(default=8080, ge=0, le=65535, description="Listen port (0: any free).")
     token: SecretStr = Field(description="Bearer token operators' actions need.")
+    public_url: str | None = Field(
+        default=None, pattern=r"^https?://",
+        description="How receivers reach this API, for evidence links in alert documents "
+                    "(default: http://host:port).")
+
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
 
 class GatewayConfig(StrictModel):

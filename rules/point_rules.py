@@ -6,9 +6,9 @@ its device or its device's type.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 
 from gateway.alerts.model import AlertSpec, ClearSpec
 from gateway.config.models import GatewayConfig, RuleConfig
@@ -25,7 +25,7 @@ class _Target:
     zone_id: str
     zone_name: str
     location: str
-    glob: bool
+    glob: re.Pattern[str] | None
 
 
 class PointRuleEngine:
@@ -40,7 +40,7 @@ class PointRuleEngine:
                     continue
                 zone = zones[device.zone]
                 target = _Target(rule, device.name, zone.id, zone.name,
-                                 device.location or zone.name, glob="*" in rule.point)
+                                 device.location or zone.name, _glob(rule.point))
                 if target.glob:
                     self._globbed.setdefault(device.id, []).append(target)
                 else:
@@ -51,22 +51,32 @@ class PointRuleEngine:
         targets = self._index.get(event.device_id, {}).get(event.point, [])
         globbed = self._globbed.get(event.device_id)
         if globbed:
-            targets = targets + [t for t in globbed if fnmatchcase(event.point, t.rule.point)]
+            targets = targets + [t for t in globbed if t.glob and t.glob.fullmatch(event.point)]
         return [self._outcome(target, event) for target in targets]
 
     def _outcome(self, target: _Target, event: Event) -> Outcome:
         rule = target.rule
         key = f"{rule.id}:{event.device_id}"
+        matched = ""
         if target.glob:
             key += f":{event.point}"
+            found = target.glob.fullmatch(event.point)
+            matched = ",".join(found.groups()) if found else ""
         if event.value != rule.equals:
             return ClearSpec(key=key, ts=event.ts)
         title = rule.title.format(device=target.device_name, zone=target.zone_name,
                                   location=target.location, point=event.point,
-                                  value=event.value)
+                                  value=event.value, match=matched)
         return AlertSpec(
             key=key, rule_id=rule.id, site=self._site, device_id=event.device_id,
             zone=target.zone_id, category=rule.category, severity=rule.severity, title=title,
             location=target.location, channels=rule.channels, latching=rule.latching,
             ts=event.ts,
         )
+
+
+def _glob(point: str) -> re.Pattern[str] | None:
+    """`zone.*.state` as a pattern whose groups are what each `*` matched."""
+    if "*" not in point:
+        return None
+    return re.compile(re.escape(point).replace(r"\*", "(.+?)"))

@@ -95,7 +95,7 @@ class RuleConfig(StrictModel):
     severity: Severity = Field(description="Alert severity.")
     category: Category = Field(description="Alert category.")
     title: str = Field(description="Title template: {device}, {zone}, {location}, {point}, "
-                                   "{value}.")
+                                   "{value}, and {match}: what the point's `*` matched.")
     channels: tuple[str, ...] = Field(default=(), description="Channels that receive it.")
     latching: bool = Field(default=False, description="Only a person can clear it.")
 
@@ -103,10 +103,10 @@ class RuleConfig(StrictModel):
     @classmethod
     def _known_placeholders(cls, value: str) -> str:
         try:
-            value.format(device="", zone="", location="", point="", value="")
+            value.format(device="", zone="", location="", point="", value="", match="")
         except (KeyError, IndexError, ValueError) as exc:
             raise ValueError(f"bad placeholder {exc} (use {{device}}, {{zone}}, "
-                             "{location}, {point}, {value})") from None
+                             "{location}, {point}, {value}, {match})") from None
         return value
 
 

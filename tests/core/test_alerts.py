@@ -151,3 +151,16 @@ async def test_alerts_survive_a_restart(tmp_path: Path) -> None:
         await settle(gateway)
         [alert] = await alerts(gateway)
         assert alert.event_count == 2
+
+
+def test_a_glob_rule_names_what_its_star_matched(tmp_path: Path) -> None:
+    from rules.point_rules import PointRuleEngine
+
+    config = school_config(tmp_path, "").model_copy()
+    rule = config.rules[1].model_copy(update={"point": "gate.*.forced",
+                                              "title": "Gate {match} forced: {device}"})
+    engine = PointRuleEngine(config.model_copy(update={"rules": (rule,)}))
+    [spec] = engine.on_event(Event("s1", "gs-1", "gate.east.forced", True, 0.0))
+    assert spec.title == "Gate east forced: Main gate"  # type: ignore[union-attr]
+    assert spec.key == "forced:gs-1:gate.east.forced"
+    assert engine.on_event(Event("s1", "gs-1", "gate.forced", True, 0.0)) == []

@@ -3,14 +3,17 @@ the raw MQTT publish -> receive round trip on the same broker in the same run.
 
     python -m bench.panic_latency [--presses N] [--json PATH]
 
-Everything runs on loopback: a mosquitto of its own, the gateway and the police simulator
-in this process, the background load from a separate process.
+Everything runs on loopback: a mosquitto of its own; the gateway and the simulated panic
+buttons in this process; the police simulator and the background load in processes of
+their own. A press is timed from the device's publish to the moment the gateway has
+stored the police receipt on the alert.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import statistics
@@ -18,20 +21,21 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from adapters.mqtt.config import MqttDeviceBase
+from adapters.mqtt.config import MqttDeviceBase, PanicButtonConfig
+from gateway.app import Gateway
 from gateway.config.loader import load_config
+from gateway.forwarding.channel import ForwardJob
 from gateway.runner import serving
 from simulators.mosquitto import MosquittoBroker
 from simulators.mqtt_devices.fleet import MqttDeviceFleet
-from simulators.police.ledger import ReceivedAlert
-from simulators.police.server import PoliceSimulator
+from simulators.net import free_port
 
 PREFIX = "campus/bench"
 SECRET = "bench-secret"
@@ -121,67 +125,114 @@ while True:
 """
 
 
-async def press_latencies_ms(fleet: MqttDeviceFleet, police: PoliceSimulator,
+class ReceiptClock:
+    """When the gateway stored the police receipt of each alert, by device id."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._waiting: dict[str, asyncio.Future[float]] = {}
+        store = gateway.store
+        mark_delivered = store.mark_delivered_sync
+
+        def timed(job: ForwardJob, receipt_id: str | None, now: float) -> bool:
+            done = mark_delivered(job, receipt_id, now)
+            stored_at = time.perf_counter()
+            device = json.loads(job.body)["device"]["id"]
+            self._loop.call_soon_threadsafe(self._arrived, device, stored_at)
+            return done
+
+        store.mark_delivered_sync = timed  # type: ignore[method-assign]
+
+    def expect(self, device: str) -> asyncio.Future[float]:
+        future = self._waiting[device] = self._loop.create_future()
+        return future
+
+    def _arrived(self, device: str, stored_at: float) -> None:
+        future = self._waiting.pop(device, None)
+        if future is not None and not future.done():
+            future.set_result(stored_at)
+
+
+async def press_latencies_ms(fleet: MqttDeviceFleet, receipts: ReceiptClock,
                              buttons: list[str]) -> list[float]:
-    """For each button: press, then wait for the police simulator's receipt."""
-    accepted_at: dict[str, float] = {}
-    arrived = {button: asyncio.Event() for button in buttons}
-    add = police.ledger.add
-
-    def timed_add(idempotency_key: str, document: dict[str, Any],
-                  received_at: float) -> ReceivedAlert:
-        device = document["device"]["id"]
-        accepted_at[device] = time.perf_counter()
-        if device in arrived:
-            arrived[device].set()
-        return add(idempotency_key, document, received_at)
-
-    police.ledger.add = timed_add  # type: ignore[method-assign]
+    """For each button: press, then wait until the gateway holds the police receipt."""
     latencies = []
     for button in buttons:
+        stored = receipts.expect(button)
         started = time.perf_counter()
         await fleet.press(button)
-        await asyncio.wait_for(arrived[button].wait(), 30)
-        latencies.append((accepted_at[button] - started) * 1000)
+        stored_at = await asyncio.wait_for(stored, 30)
+        latencies.append((stored_at - started) * 1000)
         await asyncio.sleep(0.02)
-    police.ledger.add = add  # type: ignore[method-assign]
     return latencies
+
+
+@contextlib.asynccontextmanager
+async def police_process() -> AsyncIterator[str]:
+    """The police simulator in a process of its own; yields its alert URL."""
+    port, control_port = free_port(), free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "simulators.police", "--port", str(port),
+        "--control-port", str(control_port), stdout=asyncio.subprocess.DEVNULL,
+        env={**os.environ, "CAMPUSGW_POLICE_SECRET": SECRET})
+    try:
+        for _ in range(200):
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", control_port)
+                writer.close()
+                break
+            except OSError:
+                await asyncio.sleep(0.05)
+        yield f"http://127.0.0.1:{port}/api/alerts"
+    finally:
+        process.terminate()
+        await process.wait()
 
 
 async def run(presses: int, load_rate: int) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="campusgw-bench-"))
     with MosquittoBroker(workdir=workdir / "mosquitto") as broker:
         raw = raw_mqtt_rtt_ms(broker.port, 500)
-        police = PoliceSimulator(SECRET)
-        await police.start()
-        config = load_config(bench_config(workdir, broker.port, police.url, 2 * presses))
-        devices = [d for d in config.devices if isinstance(d, MqttDeviceBase)]
-        fleet = MqttDeviceFleet(devices, "127.0.0.1", broker.port, PREFIX, heartbeats=False,
-                                client_id="bench-devices")
-        await fleet.start()
-        try:
-            async with serving(config) as running:
-                await asyncio.sleep(1.0)
-                ids = [d.id for d in devices if d.type == "panic_button"]
-                await press_latencies_ms(fleet, police, ids[:10])  # warm-up
-                alone = await press_latencies_ms(fleet, police, ids[10:presses])
-                load = await asyncio.create_subprocess_exec(
-                    sys.executable, "-c", LOAD_SCRIPT, str(broker.port), str(load_rate), PREFIX,
-                    str(GATES))
-                sent_before = running.gateway.bus.dispatched
-                try:
-                    await asyncio.sleep(2.0)
-                    started = time.perf_counter()
-                    under_load = await press_latencies_ms(fleet, police,
-                                                          ids[presses:2 * presses - 10])
-                    ingested_per_s = ((running.gateway.bus.dispatched - sent_before)
-                                      / (time.perf_counter() - started + 2.0))
-                finally:
-                    load.terminate()
-                    await load.wait()
-        finally:
-            await fleet.stop()
-            await police.stop()
+        async with police_process() as police_url:
+            config = load_config(bench_config(workdir, broker.port, police_url, 2 * presses))
+            devices = [d for d in config.devices if isinstance(d, MqttDeviceBase)]
+            fleet = MqttDeviceFleet(devices, "127.0.0.1", broker.port, PREFIX,
+                                    heartbeats=False, client_id="bench-devices")
+            await fleet.start()
+            try:
+                async with serving(config) as running:
+                    alone, under_load, ingested_per_s = await measure(
+                        running.gateway, fleet, broker.port, presses, load_rate)
+            finally:
+                await fleet.stop()
+    return summary(alone, under_load, ingested_per_s, load_rate, raw)
+
+
+async def measure(gateway: Gateway, fleet: MqttDeviceFleet, broker_port: int, presses: int,
+                  load_rate: int) -> tuple[list[float], list[float], float]:
+    """Latencies alone, then under load, and the gateway's event rate under load."""
+    receipts = ReceiptClock(gateway)
+    await asyncio.sleep(1.0)
+    ids = [d.id for d in fleet.devices if isinstance(d, PanicButtonConfig)]
+    await press_latencies_ms(fleet, receipts, ids[:10])  # warm-up
+    alone = await press_latencies_ms(fleet, receipts, ids[10:presses])
+    load = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", LOAD_SCRIPT, str(broker_port), str(load_rate), PREFIX,
+        str(GATES))
+    try:
+        await asyncio.sleep(2.0)
+        dispatched_before, started = gateway.bus.dispatched, time.perf_counter()
+        under_load = await press_latencies_ms(fleet, receipts, ids[presses:2 * presses - 10])
+        ingested_per_s = (gateway.bus.dispatched - dispatched_before) / (
+            time.perf_counter() - started)
+    finally:
+        load.terminate()
+        await load.wait()
+    return alone, under_load, ingested_per_s
+
+
+def summary(alone: list[float], under_load: list[float], ingested_per_s: float,
+            load_rate: int, raw: list[float]) -> dict[str, Any]:
     return {
         "presses": len(alone),
         "p50_ms": round(statistics.median(alone), 2),

@@ -31,6 +31,7 @@ from simulators.camera.control import CameraControl
 from simulators.camera.server import CameraSimulator
 from simulators.modbus import FirePanelSimulator, GateControllerSimulator
 from simulators.mqtt_devices.fleet import MqttDeviceFleet
+from simulators.net import free_port
 from simulators.police.server import PoliceSimulator
 
 log = logging.getLogger("campusgw.demo")
@@ -55,7 +56,7 @@ async def mqtt_broker() -> AsyncIterator[tuple[str, int]]:
         return
     from amqtt.broker import Broker
 
-    port = _free_port()
+    port = free_port()
     broker = Broker({
         "listeners": {"default": {"type": "tcp", "bind": f"127.0.0.1:{port}"}},
         "plugins": {"amqtt.plugins.authentication.AnonymousAuthPlugin":
@@ -210,10 +211,3 @@ def _answers(host: str, port: int) -> bool:
             return True
     except OSError:
         return False
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port

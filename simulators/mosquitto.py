@@ -10,6 +10,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from simulators.net import free_port
+
 
 class MosquittoBroker:
     """Runs the `mosquitto` binary with persistence in its own folder, so that a restart
@@ -22,7 +24,7 @@ class MosquittoBroker:
             raise FileNotFoundError("mosquitto is not installed (scripts/install.sh installs it)")
         self.binary = binary
         self.host = "127.0.0.1"
-        self.port = port or _free_port()
+        self.port = port or free_port()
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="campusgw-mosquitto-"))
         self.config = self.workdir / "mosquitto.conf"
         data = self.workdir / "data"
@@ -63,10 +65,3 @@ class MosquittoBroker:
 
     def __exit__(self, *_: object) -> None:
         self.stop()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port

@@ -28,3 +28,11 @@ def listening_socket(host: str, port: int) -> socket.socket:
 def url_host(host: str) -> str:
     """`host` as it goes in a URL (IPv6 in brackets)."""
     return f"[{host}]" if ":" in host else host
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port

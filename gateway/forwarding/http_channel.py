@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import ssl
+from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import aiohttp
 
 from gateway.clock import Clock
 from gateway.config.models import ClientTlsConfig, PoliceHttpChannelConfig
@@ -40,7 +42,7 @@ class PoliceHttpChannel:
         self._clock = clock
         # Loaded now so that a wrong certificate path stops the gateway at startup.
         self._ssl = client_ssl_context(config.tls or ClientTlsConfig())
-        self._client: httpx.AsyncClient | None = None
+        self._session: aiohttp.ClientSession | None = None
 
     async def deliver(self, job: ForwardJob) -> Receipt:
         try:
@@ -58,28 +60,30 @@ class PoliceHttpChannel:
         return _receipt(response)
 
     async def aclose(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            await client.aclose()
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
 
-    async def _post(self, body: bytes, headers: dict[str, str]) -> httpx.Response:
-        client = self._http_client()
+    async def _post(self, body: bytes, headers: dict[str, str]) -> _Answer:
+        session = self._http_session()
         try:
-            async with asyncio.timeout(self._timeout_s):
-                return await client.post(self._url, content=body, headers=headers)
-        except (TimeoutError, httpx.TimeoutException) as exc:
+            async with asyncio.timeout(self._timeout_s), session.post(
+                    self._url, data=body, headers=headers, allow_redirects=False) as response:
+                return _Answer(response.status, response.reason or "", await response.read())
+        except TimeoutError as exc:
             raise DeliveryError(f"timeout after {self._timeout_s:g} s [{self._url}]") from exc
-        except (httpx.HTTPError, OSError) as exc:
+        except (aiohttp.ClientError, OSError) as exc:
             reason = _failure(exc, tls=self._url.startswith("https:"))
             raise DeliveryError(f"{reason} [{self._url}]") from exc
 
-    def _http_client(self) -> httpx.AsyncClient:
-        """The one shared client, created inside the running loop on first use."""
-        if self._client is None:
-            self._client = httpx.AsyncClient(
-                timeout=httpx.Timeout(self._timeout_s), verify=self._ssl,
-                follow_redirects=False, trust_env=False)
-        return self._client
+    def _http_session(self) -> aiohttp.ClientSession:
+        """The one shared session (keep-alive), created inside the running loop on first
+        use. aiohttp rather than httpx: about half the time per request on loopback."""
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(ssl=self._ssl, limit=4),
+                trust_env=False, skip_auto_headers=("User-Agent",))
+        return self._session
 
 
 def client_ssl_context(tls: ClientTlsConfig) -> ssl.SSLContext:
@@ -98,18 +102,25 @@ def client_ssl_context(tls: ClientTlsConfig) -> ssl.SSLContext:
     return context
 
 
-def _receipt(response: httpx.Response) -> Receipt:
-    status = response.status_code
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    status: int
+    reason: str
+    content: bytes
+
+
+def _receipt(response: _Answer) -> Receipt:
+    status = response.status
     payload = _json_object(response)
     if 200 <= status < 300 or status == DUPLICATE_STATUS:
         receipt_id = payload.get("receipt_id")
         detail = f"{status} duplicate" if status == DUPLICATE_STATUS else str(status)
         return Receipt(str(receipt_id) if receipt_id is not None else None, detail)
-    reason = payload.get("error") or payload.get("detail") or response.reason_phrase
+    reason = payload.get("error") or payload.get("detail") or response.reason
     raise DeliveryError(f"{status} {str(reason)[:_MAX_REASON_CHARS]}".rstrip())
 
 
-def _json_object(response: httpx.Response) -> dict[str, Any]:
+def _json_object(response: _Answer) -> dict[str, Any]:
     try:
         payload = json.loads(response.content)
     except ValueError:
@@ -120,18 +131,24 @@ def _json_object(response: httpx.Response) -> dict[str, Any]:
 def _failure(exc: BaseException, tls: bool) -> str:
     """A short reason for a transport failure: refused, reset, TLS, ..."""
     for cause in _chain(exc):
-        if isinstance(cause, ConnectionRefusedError):
+        errno_code = cause.errno if isinstance(cause, OSError) else None
+        if isinstance(cause, ConnectionRefusedError) or errno_code == errno.ECONNREFUSED:
             return "connection refused"
+        if isinstance(cause, aiohttp.ClientConnectorCertificateError):
+            return f"TLS certificate not trusted: {cause.certificate_error}"
         if isinstance(cause, ssl.SSLCertVerificationError):
             return f"TLS certificate not trusted: {cause.verify_message}"
         if isinstance(cause, ssl.SSLError):
             return f"TLS error: {cause.reason or cause}"
-        if isinstance(cause, ConnectionResetError):
+        if isinstance(cause, ConnectionResetError) or errno_code == errno.ECONNRESET:
+            hint = " (with TLS: client certificate missing or refused?)" if tls else ""
+            return f"connection reset by peer{hint}"
+        if isinstance(cause, aiohttp.ServerDisconnectedError):
             hint = " (with TLS: client certificate missing or refused?)" if tls else ""
             return f"connection reset by peer{hint}"
         if isinstance(cause, OSError) and cause.strerror:
             return f"network error: {cause.strerror}"
-    if isinstance(exc, httpx.ConnectError):
+    if isinstance(exc, aiohttp.ClientConnectorError):
         return f"cannot connect: {exc}"
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 

@@ -164,9 +164,13 @@ class AlertStore:
 
     def mark_delivered_sync(self, job: ForwardJob, receipt_id: str | None, now: float) -> bool:
         """Record a delivery; False if the job was folded into a newer revision meanwhile
-        (it must then be delivered again)."""
+        (it must then be delivered again).
+
+        Written without waiting for the disk: a mark lost to a power cut only means the job
+        is sent again with the same Idempotency-Key, which the receiver drops. Alert changes
+        themselves are always synced before they are shown or sent."""
         db = self.db
-        with _transaction(db):
+        with _unsynced(db), _transaction(db):
             done = db.execute(
                 "UPDATE outbox SET delivered_at = ?, receipt_id = ?, attempts = attempts + 1 "
                 "WHERE id = ? AND revision = ?", (now, receipt_id, job.id, job.revision)).rowcount
@@ -200,6 +204,19 @@ class _transaction:
 
     def __exit__(self, exc_type: object, *_: object) -> None:
         self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+class _unsynced:
+    """Commit without fsync (WAL, synchronous=NORMAL) for this block only."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("PRAGMA synchronous=NORMAL")
+
+    def __exit__(self, *_: object) -> None:
+        self.db.execute("PRAGMA synchronous=FULL")
 
 
 def _alert_values(alert: Alert) -> tuple[Any, ...]:

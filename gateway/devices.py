@@ -9,6 +9,7 @@ the state here.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ class DeviceRegistry:
         self._site = site
         self._clock = clock
         self._bus = bus
+        self._watch_again = asyncio.Event()
         now = clock.now()
         self.devices: dict[str, DeviceState] = {
             d.id: DeviceState(d.id, d.type, d.name, d.zone, d.heartbeat_s, watched_since=now)
@@ -79,6 +81,7 @@ class DeviceRegistry:
         if state.availability in (Availability.UNKNOWN, Availability.OFFLINE):
             if state.availability is Availability.OFFLINE:
                 log.info("device %s is back online", state.id)
+                self._watch_again.set()
             self._announce(state, Availability.ONLINE, event.ts, None)
 
     def check_silence(self) -> float | None:
@@ -98,12 +101,22 @@ class DeviceRegistry:
                 next_deadline = deadline
         return next_deadline
 
-    async def supervise(self, idle_check_s: float = 5.0) -> None:
-        """Run `check_silence` at each next deadline, until cancelled."""
+    async def supervise(self) -> None:
+        """Run `check_silence` at each next deadline, until cancelled. A device that comes
+        back online brings its own deadline, which may be sooner: it wakes this up."""
         while True:
             deadline = self.check_silence()
-            wait = idle_check_s if deadline is None else deadline - self._clock.now()
-            await self._clock.sleep(min(max(wait, 0.01), idle_check_s))
+            self._watch_again.clear()
+            waits: set[asyncio.Future[object]] = {
+                asyncio.ensure_future(self._watch_again.wait())}
+            if deadline is not None:
+                waits.add(asyncio.ensure_future(
+                    self._clock.sleep(max(deadline - self._clock.now(), 0.0))))
+            try:
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for waiting in waits:
+                    waiting.cancel()
 
     def _announce(self, state: DeviceState, availability: Availability, ts: float,
                   detail: str | None) -> None:

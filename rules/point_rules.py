@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from gateway.alerts.model import AlertSpec, ClearSpec
 from gateway.config.models import GatewayConfig, RuleConfig
@@ -31,6 +32,7 @@ class _Target:
 class PointRuleEngine:
     def __init__(self, config: GatewayConfig) -> None:
         self._site = config.site.id
+        self._tz = config.site.tz
         zones = {zone.id: zone for zone in config.zones}
         self._index: dict[str, dict[str, list[_Target]]] = {}
         self._globbed: dict[str, list[_Target]] = {}
@@ -52,9 +54,10 @@ class PointRuleEngine:
         globbed = self._globbed.get(event.device_id)
         if globbed:
             targets = targets + [t for t in globbed if t.glob and t.glob.fullmatch(event.point)]
-        return [self._outcome(target, event) for target in targets]
+        outcomes = (self._outcome(target, event) for target in targets)
+        return [outcome for outcome in outcomes if outcome is not None]
 
-    def _outcome(self, target: _Target, event: Event) -> Outcome:
+    def _outcome(self, target: _Target, event: Event) -> Outcome | None:
         rule = target.rule
         key = f"{rule.id}:{event.device_id}"
         matched = ""
@@ -64,6 +67,9 @@ class PointRuleEngine:
             matched = ",".join(found.groups()) if found else ""
         if event.value != rule.equals:
             return ClearSpec(key=key, ts=event.ts)
+        if (rule.days or rule.hours) and not rule.raises_at(
+                datetime.fromtimestamp(event.ts, self._tz)):
+            return None
         title = rule.title.format(device=target.device_name, zone=target.zone_name,
                                   location=target.location, point=event.point,
                                   value=event.value, match=matched)

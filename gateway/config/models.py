@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -82,6 +83,16 @@ ChannelConfig = Annotated[PoliceHttpChannelConfig | FileChannelConfig,
                           Field(discriminator="type")]
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+HourWindow = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")]
+
+
+def _within(window: str, minute: int) -> bool:
+    start, end = (int(t[:2]) * 60 + int(t[3:]) for t in window.split("-"))
+    return start <= minute < end if start <= end else minute >= start or minute < end
+
+
 class RuleConfig(StrictModel):
     """A point condition on a kind of device, raising one alert per device."""
 
@@ -98,6 +109,21 @@ class RuleConfig(StrictModel):
                                    "{value}, and {match}: what the point's `*` matched.")
     channels: tuple[str, ...] = Field(default=(), description="Channels that receive it.")
     latching: bool = Field(default=False, description="Only a person can clear it.")
+    days: tuple[Weekday, ...] = Field(
+        default=(), description="Raise only on these days of the week (site time); none: any.")
+    hours: tuple[HourWindow, ...] = Field(
+        default=(), description="Raise only within these site-local windows, e.g. "
+                                "`07:00-08:00` or `22:00-06:00`; none: any time. A clear is "
+                                "never held back.")
+
+    def raises_at(self, moment: datetime) -> bool:
+        """Whether this rule may raise an alert at `moment` (site-local)."""
+        if self.days and WEEKDAYS[moment.weekday()] not in self.days:
+            return False
+        if not self.hours:
+            return True
+        minute = moment.hour * 60 + moment.minute
+        return any(_within(window, minute) for window in self.hours)
 
     @field_validator("title")
     @classmethod

@@ -54,6 +54,8 @@ class EventBus:
         return len(self._urgent) + len(self._bulk) + len(self._incoming)
 
     def bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The loop that `publish_threadsafe` wakes (set by `run()` too; a producer thread
+        that starts first binds it, so its first events are not left waiting)."""
         self._loop = loop
 
     async def run(self) -> None:

@@ -6,7 +6,6 @@ import asyncio
 import heapq
 import itertools
 import time
-from datetime import datetime, tzinfo
 from typing import Protocol
 
 
@@ -16,11 +15,6 @@ class Clock(Protocol):
     def now(self) -> float: ...
 
     async def sleep(self, seconds: float) -> None: ...
-
-
-def as_datetime(clock: Clock, tz: tzinfo) -> datetime:
-    """The clock's current time in `tz`."""
-    return datetime.fromtimestamp(clock.now(), tz=tz)
 
 
 class SystemClock:

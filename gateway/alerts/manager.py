@@ -52,7 +52,6 @@ class AlertManager:
         self._queue: asyncio.Queue[Outcome] = asyncio.Queue()
         self._loop = asyncio.get_running_loop()
         self._active_keys: set[str] = set()
-        self.processed = 0
 
     def submit(self, outcome: Outcome) -> None:
         """Queue a rule outcome (called from bus handlers, on the loop)."""
@@ -74,7 +73,6 @@ class AlertManager:
             except Exception:
                 log.exception("could not apply %s", outcome)
             finally:
-                self.processed += 1
                 self._queue.task_done()
 
     async def drain(self) -> None:

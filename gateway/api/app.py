@@ -52,7 +52,9 @@ def create_api(gateway: Gateway, keepalive_s: float = 15.0) -> FastAPI:
 
     @api.get("/health")
     async def health() -> dict[str, Any]:
-        return {"status": "ok", **gateway.health()}
+        """Counters of every part, and how many alert documents wait per channel."""
+        backlog = await gateway.store.run(gateway.store.outbox_backlog_sync)
+        return {"status": "ok", **gateway.health(), "outbox_backlog": backlog}
 
     @api.get("/alerts")
     async def list_alerts(

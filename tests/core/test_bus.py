@@ -1,0 +1,57 @@
+"""The event bus: the priority lane, handler isolation, events from other threads."""
+
+import asyncio
+
+from gateway.bus import EventBus
+from gateway.events import Event
+
+
+async def test_urgent_events_overtake_bulk() -> None:
+    bus = EventBus()
+    seen: list[str] = []
+    bus.subscribe(lambda e: seen.append(e.point))
+    for i in range(10):
+        bus.publish(Event("s", "gate", f"bulk{i}", True, 0.0))
+    bus.publish(Event("s", "pb", "pressed", True, 0.0, urgent=True))
+    task = asyncio.create_task(bus.run())
+    await bus.drain()
+    task.cancel()
+    assert seen[0] == "pressed"
+
+
+async def test_a_failing_handler_is_counted_and_the_others_still_run() -> None:
+    bus = EventBus()
+    seen: list[str] = []
+
+    def broken(_event: Event) -> None:
+        raise RuntimeError("handler bug")
+
+    bus.subscribe(broken)
+    bus.subscribe(lambda e: seen.append(e.device_id))
+    task = asyncio.create_task(bus.run())
+    bus.publish(Event("s", "gate-1", "open", True, 0.0))
+    bus.publish(Event("s", "gate-2", "open", True, 0.0))
+    await bus.drain()
+    task.cancel()
+    assert seen == ["gate-1", "gate-2"]
+    assert bus.handler_errors == 2
+
+
+async def test_events_from_another_thread_arrive_in_order() -> None:
+    import threading
+
+    bus = EventBus()
+    seen: list[int] = []
+    bus.subscribe(lambda e: seen.append(int(e.value or 0)))
+    bus.bind_loop(asyncio.get_running_loop())
+    task = asyncio.create_task(bus.run())
+    producer = threading.Thread(target=lambda: [
+        bus.publish_threadsafe(Event("s", "gs", "count", n, 0.0)) for n in range(5000)])
+    producer.start()
+    await asyncio.to_thread(producer.join)
+    for _ in range(1000):
+        if len(seen) == 5000:
+            break
+        await asyncio.sleep(0.001)
+    task.cancel()
+    assert seen == list(range(5000))

@@ -20,7 +20,7 @@ from gateway.bus import EventBus
 from gateway.clock import Clock, SystemClock
 from gateway.config.models import GatewayConfig
 from gateway.devices import DeviceRegistry
-from gateway.events import Event
+from gateway.events import Availability, Event
 from gateway.evidence import EvidenceLinker
 from gateway.forwarding.channel import Channel
 from gateway.forwarding.channels import build_channel
@@ -53,10 +53,8 @@ class Gateway:
         self._manager: AlertManager | None = None
         self.video: VideoAnalyticsAdapter | None = None
         self._evidence: EvidenceLinker | None = None
-        zones = {zone.id: zone for zone in config.zones}
-        devices = {device.id: device for device in config.devices}
-        self._zones = zones
-        self._devices = devices
+        self._zones = {zone.id: zone for zone in config.zones}
+        self._devices = {device.id: device for device in config.devices}
 
     @property
     def manager(self) -> AlertManager:
@@ -65,6 +63,7 @@ class Gateway:
         return self._manager
 
     def place(self, alert: Alert) -> Place:
+        """The names a receiver needs beside the alert's ids."""
         zone = self._zones.get(alert.zone)
         device = self._devices.get(alert.device_id)
         return Place(
@@ -157,7 +156,7 @@ class Gateway:
                                         "failing": w.failing_since is not None}
                          for w in self.workers},
             "devices_offline": sorted(d.id for d in self.registry.devices.values()
-                                      if d.availability.value == "offline"),
+                                      if d.availability is Availability.OFFLINE),
         }
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from adapters.mqtt import MqttAdapter
 from adapters.mqtt.config import GateSensorConfig, MqttDeviceBase, PanicButtonConfig
 from adapters.video.camera import NoFrame
 from gateway.app import Gateway
@@ -126,8 +127,9 @@ async def run_demo(api_port: int, every_s: float, seconds: float) -> int:
                                 mqtt_host, mqtt_port, config.adapters.mqtt.topic_prefix,
                                 client_id=f"campusgw-demo-devices-{secrets.token_hex(3)}")
         try:
-            await fleet.start()
             async with serving(config) as running:
+                await _mqtt_connected(running.gateway)
+                await fleet.start()  # after the gateway subscribed: it hears every device
                 print(f"\nCampus Security Gateway demo: {config.site.name}\n"
                       f"  dashboard        {running.url}/  (operator token: "
                       f"{config.api.token.get_secret_value()})\n"
@@ -145,6 +147,13 @@ async def run_demo(api_port: int, every_s: float, seconds: float) -> int:
             await fleet.stop()
             await school.stop()
     return 0
+
+
+async def _mqtt_connected(gateway: Gateway, within_s: float = 10.0) -> None:
+    for adapter in gateway.adapters:
+        if isinstance(adapter, MqttAdapter):
+            async with asyncio.timeout(within_s):
+                await adapter.wait_connected()
 
 
 async def _take_references(gateway: Gateway) -> None:
@@ -193,6 +202,7 @@ async def _school_day(fleet: MqttDeviceFleet, school: SimulatedSchool, every_s: 
             dorm_panel.inject_pre_alarm(zone)
             await asyncio.sleep(3)
             dorm_panel.clear(zone)
+            dorm_panel.reset()  # the duty officer checked: nothing there
         else:
             gate = rng.choice(gates)
             log.info("demo: %s opens and closes; a registered car passes the main gate", gate)

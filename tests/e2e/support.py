@@ -12,6 +12,12 @@ from tests.helpers import free_port
 POLICE_SECRET = "e2e-shared-secret"
 
 
+CLASSROOMS = "\n".join(
+    f"  - {{id: pb-b-{room}, type: panic_button, name: B{room} classroom alarm, zone: bldg-a-3f}}"
+    for room in range(101, 113))
+"""Twelve more buttons, for alarms pressed at the same time."""
+
+
 def gateway_yaml(tmp_path: Path, mqtt_port: int, police_url: str, api_port: int = 0,
                  client_id: str = "campusgw-e2e") -> Path:
     path = tmp_path / "gateway.yaml"
@@ -27,6 +33,7 @@ devices:
   - {{id: pb-a-301, type: panic_button, name: A301 classroom alarm, zone: bldg-a-3f,
      location: "Building A, room 301"}}
   - {{id: pb-a-302, type: panic_button, name: A302 classroom alarm, zone: bldg-a-3f}}
+{CLASSROOMS}
   - {{id: gs-main, type: gate_sensor, name: Main gate, zone: main-gate}}
 channels:
   - type: police_http

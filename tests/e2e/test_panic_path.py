@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import sqlite3
@@ -78,6 +79,16 @@ async def test_press_reaches_police_once_signed_and_stored_with_receipt(
         alert = (await client.get(f"/alerts/{document['alert_id']}")).json()
         assert alert["receipts"] == {"police": record.receipt_id}
         assert alert["state"] == "open"
+
+
+async def test_twelve_buttons_pressed_at_once_all_reach_the_police(
+        running: Serving, fleet: MqttDeviceFleet, police: PoliceSimulator) -> None:
+    """DB15/T 3968 asks for at least 10 concurrent alarms."""
+    buttons = [f"pb-b-{room}" for room in range(101, 113)]
+    await asyncio.gather(*(fleet.press(button) for button in buttons))
+    await eventually(lambda: len(police.received) == 12, what="twelve alerts at the police")
+    assert sorted(r.document["device"]["id"] for r in police.received) == buttons
+    assert police.duplicates == 0 and police.rejected == {}
 
 
 async def test_police_down_then_back_every_alert_once_in_creation_order(

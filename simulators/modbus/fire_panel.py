@@ -31,8 +31,9 @@ from typing import Annotated, Any
 
 import typer
 
-from simulators.modbus.control import ControlServer, bool_arg, int_arg, serve_until_cancelled
-from simulators.modbus.server import RegisterBank, SimulatedModbusServer, TableName
+from simulators.modbus.control import bool_arg, int_arg, serve_until_cancelled
+from simulators.modbus.device import SimulatedModbusDevice
+from simulators.modbus.server import RegisterBank, TableName
 
 MAX_ZONES = 200
 MAX_LOOPS = 16
@@ -255,39 +256,17 @@ class FirePanel:
         }
 
 
-class FirePanelSimulator:
+class FirePanelSimulator(SimulatedModbusDevice):
     """A `FirePanel` served over Modbus TCP as unit `device_id`, with an optional HTTP
     control interface (`control_port`; None: none, 0: any free port)."""
 
     def __init__(self, port: int = 0, zones: int = 8, device_id: int = 1, *, loops: int = 2,
                  host: str = "127.0.0.1", control_port: int | None = None) -> None:
         self.panel = FirePanel(zones=zones, loops=loops)
-        self.bank = RegisterBank.sized(bits=16, registers=max(LOOP_BASE + MAX_LOOPS,
-                                                               HOLDING_REGISTERS))
-        self.server = SimulatedModbusServer(self.bank, port=port, host=host, unit_id=device_id,
-                                            on_write=self._write)
-        self.control = (ControlServer(self._commands(), self.panel.summary, host=host,
-                                      port=control_port)
-                        if control_port is not None else None)
-        self._refresh()
-
-    @property
-    def port(self) -> int:
-        return self.server.port
-
-    @property
-    def control_port(self) -> int | None:
-        return self.control.port if self.control else None
-
-    async def start(self) -> None:
-        await self.server.start()
-        if self.control:
-            await self.control.start()
-
-    async def stop(self) -> None:
-        if self.control:
-            await self.control.stop()
-        await self.server.stop()
+        self._serve(RegisterBank.sized(bits=16, registers=max(LOOP_BASE + MAX_LOOPS,
+                                                              HOLDING_REGISTERS)),
+                    self.panel.summary, port=port, host=host, device_id=device_id,
+                    control_port=control_port)
 
     def _refresh(self) -> None:
         self.panel.write_registers(self.bank)

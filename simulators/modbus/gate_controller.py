@@ -22,12 +22,12 @@ import typer
 
 from simulators.modbus.control import (
     CommandError,
-    ControlServer,
     bool_arg,
     int_arg,
     serve_until_cancelled,
 )
-from simulators.modbus.server import RegisterBank, SimulatedModbusServer, TableName
+from simulators.modbus.device import SimulatedModbusDevice
+from simulators.modbus.server import RegisterBank, TableName
 
 MAX_EACH = 16
 GATE_OPEN, GATE_FORCED, BARRIER_UP, BOLLARD_RAISED = 0, 16, 32, 48
@@ -114,7 +114,7 @@ class GateController:
         }
 
 
-class GateControllerSimulator:
+class GateControllerSimulator(SimulatedModbusDevice):
     """A `GateController` served over Modbus TCP as unit `device_id`, with an optional
     HTTP control interface (`control_port`; None: none, 0: any free port)."""
 
@@ -122,31 +122,9 @@ class GateControllerSimulator:
                  bollards: int = 2, lanes: int = 1, host: str = "127.0.0.1",
                  control_port: int | None = None) -> None:
         self.controller = GateController(gates, barriers, bollards, lanes)
-        self.bank = RegisterBank.sized(bits=64, registers=PLATES + MAX_EACH * PLATE_REGISTERS)
-        self.server = SimulatedModbusServer(self.bank, port=port, host=host, unit_id=device_id,
-                                            on_write=self._write)
-        self.control = (ControlServer(self._commands(), self.controller.summary, host=host,
-                                      port=control_port)
-                        if control_port is not None else None)
-        self._refresh()
-
-    @property
-    def port(self) -> int:
-        return self.server.port
-
-    @property
-    def control_port(self) -> int | None:
-        return self.control.port if self.control else None
-
-    async def start(self) -> None:
-        await self.server.start()
-        if self.control:
-            await self.control.start()
-
-    async def stop(self) -> None:
-        if self.control:
-            await self.control.stop()
-        await self.server.stop()
+        self._serve(RegisterBank.sized(bits=64, registers=PLATES + MAX_EACH * PLATE_REGISTERS),
+                    self.controller.summary, port=port, host=host, device_id=device_id,
+                    control_port=control_port)
 
     def _refresh(self) -> None:
         self.controller.write_registers(self.bank)

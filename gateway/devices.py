@@ -63,7 +63,7 @@ class DeviceRegistry:
         now = clock.now()
         self.devices: dict[str, DeviceState] = {
             d.id: DeviceState(d.id, d.type, d.name, d.zone, d.heartbeat_s, watched_since=now)
-            for d in devices if hasattr(d, "type")
+            for d in devices
         }
 
     def observe(self, event: Event) -> None:

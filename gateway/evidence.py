@@ -8,6 +8,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
+from adapters.onvif.config import CameraConfig
 from adapters.video.adapter import VideoAnalyticsAdapter
 from gateway.alerts.manager import AlertManager
 from gateway.alerts.model import Alert
@@ -26,7 +27,7 @@ class EvidenceLinker:
         self._manager = manager
         self._cameras_by_zone: dict[str, list[str]] = {}
         for device in devices:
-            if getattr(device, "analytics", None) is not None:
+            if isinstance(device, CameraConfig) and device.analytics is not None:
                 self._cameras_by_zone.setdefault(device.zone, []).append(device.id)
         self._tasks: set[asyncio.Task[None]] = set()
 

@@ -20,6 +20,7 @@ class DeviceBase(StrictModel):
     Adapter packages subclass this with `type: Literal["..."]` and their protocol fields.
     """
 
+    type: str = Field(description="Device type; each adapter narrows it to its literals.")
     id: str = Field(description="Unique device id within the site, e.g. `pb-a-301`.",
                     pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     name: str = Field(description="What the control room calls it, e.g. 'Room A301 panic button'.")

@@ -3,22 +3,40 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, get_args
 
 from pydantic import Field
 
 from adapters.base import AdapterFactory
-from adapters.modbus.config import FirePanelConfig, GateControllerConfig, ModbusSettings
+from adapters.modbus.config import (
+    FirePanelConfig,
+    GateControllerConfig,
+    ModbusDeviceBase,
+    ModbusSettings,
+    map_point_names,
+)
 from adapters.modbus.config import reference_errors as modbus_reference_errors
-from adapters.mqtt.config import GateSensorConfig, MqttSettings, PanicButtonConfig
+from adapters.mqtt.config import (
+    ChargingMonitorConfig,
+    GasDetectorConfig,
+    GateSensorConfig,
+    MqttSettings,
+    PanicButtonConfig,
+)
 from adapters.onvif.config import CameraConfig, OnvifSettings
 from adapters.video.config import VideoSettings
 from gateway.config.base import DeviceBase, Loc, StrictModel
 
 DeviceConfig = Annotated[
-    PanicButtonConfig | GateSensorConfig | CameraConfig | FirePanelConfig | GateControllerConfig,
+    PanicButtonConfig | GateSensorConfig | GasDetectorConfig | ChargingMonitorConfig
+    | CameraConfig | FirePanelConfig | GateControllerConfig,
     Field(discriminator="type"),
 ]
+
+DEVICE_TYPES: frozenset[str] = frozenset(
+    literal for member in get_args(get_args(DeviceConfig)[0])
+    for literal in get_args(member.model_fields["type"].annotation))
+"""Every device type the adapters know."""
 
 
 class AdapterSettings(StrictModel):
@@ -39,6 +57,17 @@ def reference_errors(settings: AdapterSettings,
                      devices: Sequence[DeviceBase]) -> list[tuple[Loc, str]]:
     """Problems only visible with the adapters' settings and the devices together."""
     return modbus_reference_errors(settings.modbus, devices)
+
+
+def point_names(settings: AdapterSettings, device: DeviceBase) -> tuple[str, ...]:
+    """The points `device` can emit (without `availability`), knowing what only the
+    adapters' settings say (the site's Modbus templates); empty: unknown."""
+    if isinstance(device, ModbusDeviceBase):
+        try:
+            return map_point_names(settings.modbus, device)
+        except KeyError:  # an unknown template, reported by `reference_errors`
+            return ()
+    return device.point_names()
 
 
 def adapter_factories(settings: AdapterSettings) -> list[AdapterFactory]:

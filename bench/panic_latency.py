@@ -97,7 +97,7 @@ devices:
 channels:
   - {{type: police_http, id: police, url: "{police_url}", secret: {SECRET}}}
 rules:
-  - {{id: panic, device_type: panic_button, point: pressed, severity: critical,
+  - {{id: panic, select: {{type: panic_button}}, when: {{point: pressed}}, severity: critical,
      category: panic, title: "Alarm {{device}}", channels: [police], latching: true}}
 store: {{path: {workdir / "bench.db"}}}
 api: {{port: 0, token: bench}}

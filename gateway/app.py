@@ -12,6 +12,7 @@ from adapters.base import Adapter, AdapterContext
 from adapters.registry import adapter_factories
 from adapters.video import find_video_adapter
 from adapters.video.adapter import VideoAnalyticsAdapter
+from gateway.alerts.escalation import Escalator
 from gateway.alerts.feed import AlertFeed
 from gateway.alerts.manager import AlertManager
 from gateway.alerts.model import Alert
@@ -22,13 +23,14 @@ from gateway.config.models import GatewayConfig
 from gateway.devices import DeviceRegistry
 from gateway.events import Availability, Event
 from gateway.evidence import EvidenceLinker
-from gateway.forwarding.channel import Channel
 from gateway.forwarding.channels import build_channel
 from gateway.forwarding.document import Place
 from gateway.forwarding.worker import OutboxWorker
+from gateway.mode_service import ModeService
+from gateway.modes import ModeBook
+from gateway.store.held import StoreHeldLog
 from gateway.store.sqlite import AlertStore
-from rules.engine import RuleEngine
-from rules.point_rules import PointRuleEngine
+from rules.compiled import CompiledRuleEngine
 
 log = logging.getLogger(__name__)
 
@@ -37,20 +39,28 @@ class Gateway:
     """One school's gateway. `async with Gateway(config):` runs it."""
 
     def __init__(self, config: GatewayConfig, clock: Clock | None = None,
-                 engine: RuleEngine | None = None, run_adapters: bool = True) -> None:
+                 run_adapters: bool = True, forward: bool = True) -> None:
         self.config = config
         self.clock: Clock = clock or SystemClock()
-        self.engine: RuleEngine = engine or PointRuleEngine(config)
+        self.modes = ModeBook()
         self.bus = EventBus()
         self.feed = AlertFeed()
         self.store = AlertStore(config.store.path)
-        self.registry = DeviceRegistry(config.site.id, config.devices, self.clock, self.bus)
+        self._held = StoreHeldLog(self.store)
+        self.engine = CompiledRuleEngine(config, modes=self.modes, held_log=self._held)
+        self._rule_timer = asyncio.Event()
+        self._rule_deadline: float | None = None
+        self.registry = DeviceRegistry(config.site.id, config.devices, self.clock, self.bus,
+                                       self.modes)
+        self.mode_service = ModeService(self.modes, self.store, self.clock, self.feed, config)
         self.adapters: list[Adapter] = []
         self.workers: list[OutboxWorker] = []
         self._run_adapters = run_adapters
+        self._forward = forward
         self._tasks: list[asyncio.Task[None]] = []
         self._adapter_tasks: list[asyncio.Task[None]] = []
         self._manager: AlertManager | None = None
+        self._escalator: Escalator | None = None
         self.video: VideoAnalyticsAdapter | None = None
         self._evidence: EvidenceLinker | None = None
         self._zones = {zone.id: zone for zone in config.zones}
@@ -61,6 +71,12 @@ class Gateway:
         if self._manager is None:
             raise RuntimeError("gateway is not started")
         return self._manager
+
+    @property
+    def escalator(self) -> Escalator:
+        if self._escalator is None:
+            raise RuntimeError("gateway is not started")
+        return self._escalator
 
     def place(self, alert: Alert) -> Place:
         """The names a receiver needs beside the alert's ids."""
@@ -77,21 +93,30 @@ class Gateway:
 
     async def start(self) -> None:
         await self.store.open()
-        channels: list[Channel] = [build_channel(c, self.clock) for c in self.config.channels]
-        self.workers = [OutboxWorker(channel, self.store, self.clock,
+        await self.mode_service.load()
+        # Without forwarding (rule replays), jobs are queued in the outbox and stay there.
+        self.workers = [OutboxWorker(build_channel(cfg, self.clock), self.store, self.clock,
                                      Backoff(cfg.retry.initial_s, cfg.retry.max_s))
-                        for channel, cfg in zip(channels, self.config.channels, strict=True)]
+                        for cfg in self.config.channels] if self._forward else []
         self._manager = AlertManager(
             self.store, self.clock, self.config.site.tz, self.place,
-            {c.id: c.forward_drills for c in channels}, self.feed, self._wake_workers,
+            {c.id: c.forward_drills for c in self.config.channels}, self.feed,
+            self._wake_workers,
             on_raised=self._alert_raised,
-            evidence_base_url=self.config.api.base_url() + "/")
+            evidence_base_url=self.config.api.base_url() + "/",
+            on_changed=self._alert_changed)
         await self._manager.load()
+        for outcome in self.engine.start(self.clock.now(), await self._held.load()):
+            self._manager.submit(outcome)
         self.bus.subscribe(self.registry.observe)
         self.bus.subscribe(self._evaluate)
         self._spawn(self.bus.run(), "bus")
         self._spawn(self._manager.run(), "alert-manager")
+        self._escalator = Escalator(self._manager, self.clock)
+        self._spawn(self._escalator.run(), "escalation")
         self._spawn(self.registry.supervise(), "supervision")
+        self._spawn(self._rule_timers(), "rule-timers")
+        self._spawn(self.mode_service.run(), "modes")
         for worker in self.workers:
             self._spawn(worker.run(), f"outbox:{worker.channel.id}")
         if self._run_adapters:
@@ -106,6 +131,14 @@ class Gateway:
             self._evidence = EvidenceLinker(self.video, self.config.devices, self.manager)
         for adapter in self.adapters:
             self._adapter_tasks.append(self._spawn(adapter.run(), f"adapter:{adapter.name}"))
+
+    async def settle(self) -> None:
+        """Wait until what was published has been evaluated, stored and escalated."""
+        for _ in range(3):
+            await self.bus.drain()
+            await self.manager.drain()
+            await self.store.run(lambda: None)
+            await self.escalator.drain()
 
     async def stop(self) -> None:
         """Stop adapters, let what they delivered reach the store, then stop the rest."""
@@ -130,10 +163,36 @@ class Gateway:
     def _evaluate(self, event: Event) -> None:
         for outcome in self.engine.on_event(event):
             self.manager.submit(outcome)
+        deadline = self.engine.next_deadline()
+        if deadline is not None and (self._rule_deadline is None
+                                     or deadline < self._rule_deadline):
+            self._rule_timer.set()
+
+    async def _rule_timers(self) -> None:
+        """Give the engine the time at each of its deadlines (`for:` timers, window edges);
+        an event that brings a sooner deadline wakes this up."""
+        while True:
+            for outcome in self.engine.on_time(self.clock.now()):
+                self.manager.submit(outcome)
+            self._rule_deadline = self.engine.next_deadline()
+            self._rule_timer.clear()
+            waits: set[asyncio.Future[object]] = {asyncio.ensure_future(self._rule_timer.wait())}
+            if self._rule_deadline is not None:
+                waits.add(asyncio.ensure_future(self.clock.sleep(
+                    max(self._rule_deadline - self.clock.now(), 0.0))))
+            try:
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for waiting in waits:
+                    waiting.cancel()
 
     def _alert_raised(self, alert: Alert) -> None:
         if self._evidence is not None:
             self._evidence.alert_raised(alert)
+
+    def _alert_changed(self, alert: Alert) -> None:
+        if self._escalator is not None:
+            self._escalator.alert_changed(alert)
 
     def _wake_workers(self) -> None:
         for worker in self.workers:

@@ -11,12 +11,14 @@ import typer
 
 from gateway.config.loader import ConfigError, load_config
 from gateway.config.models import GatewayConfig
+from gateway.rules_cli import rules_app
 
 app = typer.Typer(help="Campus Security Gateway", no_args_is_help=True,
                   pretty_exceptions_enable=False)
 sim_app = typer.Typer(help="Simulated devices and peers that speak the real protocols.",
                       no_args_is_help=True)
 app.add_typer(sim_app, name="sim")
+app.add_typer(rules_app, name="rules")
 
 ConfigPath = Annotated[Path, typer.Argument(help="Gateway config (YAML).")]
 

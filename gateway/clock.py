@@ -50,6 +50,12 @@ class VirtualClock:
         heapq.heappush(self._sleepers, (self._now + seconds, next(self._seq), future))
         await future
 
+    def next_wakeup(self) -> float | None:
+        """The earliest deadline a sleeper waits for (None: nobody sleeps)."""
+        while self._sleepers and self._sleepers[0][2].done():
+            heapq.heappop(self._sleepers)
+        return self._sleepers[0][0] if self._sleepers else None
+
     async def advance(self, seconds: float) -> None:
         """Move time forward, waking every sleeper whose deadline falls inside."""
         target = self._now + seconds

@@ -2,9 +2,11 @@
 
 MQTT broker: `$MQTT_URL` if set, else one on 127.0.0.1:1883 if it answers, else an
 embedded amqtt broker. Then the police endpoint simulator, the device simulators (panic
-buttons and gate sensors over MQTT, a fire panel per building and a controller per gate
-over Modbus, two ONVIF cameras on exits), the gateway and its dashboard; every so often
-something happens: a panic button, smoke in the dormitory, a gate, boxes in front of an exit.
+buttons, gate sensors, the canteen's gas detector and the e-bike charging area monitor over
+MQTT, a fire panel per building and a controller per gate over Modbus, two ONVIF cameras on
+exits), the gateway and its dashboard; every so often something happens: a panic button,
+smoke in the dormitory, a gate, boxes in front of an exit, a gas leak in the canteen
+kitchen, an e-bike charging area heating up.
 """
 
 from __future__ import annotations
@@ -23,7 +25,13 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from adapters.mqtt import MqttAdapter
-from adapters.mqtt.config import GateSensorConfig, MqttDeviceBase, PanicButtonConfig
+from adapters.mqtt.config import (
+    ChargingMonitorConfig,
+    GasDetectorConfig,
+    GateSensorConfig,
+    MqttDeviceBase,
+    PanicButtonConfig,
+)
 from adapters.video.camera import NoFrame
 from gateway.app import Gateway
 from gateway.config.loader import load_config
@@ -175,6 +183,8 @@ async def _school_day(fleet: MqttDeviceFleet, school: SimulatedSchool, every_s: 
     """Something happens every `every_s` seconds until `stop` (or `seconds` elapse)."""
     buttons = [d.id for d in fleet.devices if isinstance(d, PanicButtonConfig)]
     gates = [d.id for d in fleet.devices if isinstance(d, GateSensorConfig)]
+    gas_detectors = [d.id for d in fleet.devices if isinstance(d, GasDetectorConfig)]
+    chargers = [d.id for d in fleet.devices if isinstance(d, ChargingMonitorConfig)]
     dorm_panel = school.panels["FIRE_PANEL_DORM_PORT"]
     exit_blocked = False
     main_gate = school.gates["GATE_MAIN_PORT"]
@@ -185,24 +195,38 @@ async def _school_day(fleet: MqttDeviceFleet, school: SimulatedSchool, every_s: 
         await asyncio.wait({stop}, timeout=every_s)
         if stop.done() or (deadline is not None and loop.time() >= deadline):
             break
-        if step % 4 == 3:
+        if step % 6 == 3:
             exit_blocked = not exit_blocked
             log.info("demo: %s the east exit of building A",
                      "boxes are stacked in front of" if exit_blocked else "somebody clears")
             school.cameras.control(0, CameraControl(block_exit=0.7 if exit_blocked else 0.0))
-        elif step % 4 == 0:
+        elif step % 6 == 0:
             button = rng.choice(buttons)
             log.info("demo: somebody presses %s", button)
             await fleet.press(button)
             await asyncio.sleep(1)
             await fleet.release(button)
-        elif step % 4 == 1:
+        elif step % 6 == 1:
             zone = rng.randint(1, 6)
             log.info("demo: smoke in dormitory zone %d (pre-alarm), cleared soon after", zone)
             dorm_panel.inject_pre_alarm(zone)
             await asyncio.sleep(3)
             dorm_panel.clear(zone)
             dorm_panel.reset()  # the duty officer checked: nothing there
+        elif step % 6 == 4:
+            detector = rng.choice(gas_detectors)
+            log.info("demo: gas leaks at %s (alarm at 25 %% LEL), cleared soon after", detector)
+            await fleet.gas_leak(detector, lel_percent=25.0)
+            await asyncio.sleep(3)
+            await fleet.gas_clear(detector)
+        elif step % 6 == 5:
+            charger = rng.choice(chargers)
+            log.info("demo: %s heats up to 68 °C with the charging circuit on, then cools down",
+                     charger)
+            await fleet.switch_circuit(charger, True)
+            await fleet.set_temperature(charger, 68.0)
+            await asyncio.sleep(3)
+            await fleet.set_temperature(charger, 26.0)
         else:
             gate = rng.choice(gates)
             log.info("demo: %s opens and closes; a registered car passes the main gate", gate)

@@ -4,7 +4,8 @@ supervision that turns silence into `offline`.
 A device with `heartbeat_s` that sends nothing for two intervals becomes offline (an
 event); its next message brings it back online (an event). Adapters may also report
 availability themselves (a Modbus panel that stops answering); those events only update
-the state here.
+the state here. A device in maintenance is not supervised: its two intervals start again
+when the maintenance ends.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from gateway.bus import EventBus
 from gateway.clock import Clock
 from gateway.config.base import DeviceBase
 from gateway.events import AVAILABILITY, Availability, Event, PointValue, Quality
+from gateway.modes import ModeBook
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +39,15 @@ class DeviceState:
     availability_detail: str | None = None
     points: dict[str, PointValue] = field(default_factory=dict)
     watched_since: float = 0.0
+    resumes_at: float | None = None
+    """End of the device's latest maintenance: silence counts from then at the earliest."""
 
     def silence_deadline(self) -> float | None:
         if self.heartbeat_s is None or self.availability == Availability.OFFLINE:
             return None
         since = self.last_seen if self.last_seen is not None else self.watched_since
+        if self.resumes_at is not None:
+            since = max(since, self.resumes_at)
         return since + MISSED_INTERVALS * self.heartbeat_s
 
     def to_dict(self) -> dict[str, Any]:
@@ -55,11 +61,14 @@ class DeviceState:
 
 class DeviceRegistry:
     def __init__(self, site: str, devices: Iterable[DeviceBase], clock: Clock,
-                 bus: EventBus) -> None:
+                 bus: EventBus, modes: ModeBook | None = None) -> None:
         self._site = site
         self._clock = clock
         self._bus = bus
+        self._modes = modes
         self._watch_again = asyncio.Event()
+        if modes is not None:  # a maintenance ended early brings a deadline forward
+            modes.subscribe(self._watch_again.set)
         now = clock.now()
         self.devices: dict[str, DeviceState] = {
             d.id: DeviceState(d.id, d.type, d.name, d.zone, d.heartbeat_s, watched_since=now)
@@ -89,6 +98,7 @@ class DeviceRegistry:
         now = self._clock.now()
         next_deadline: float | None = None
         for state in self.devices.values():
+            self._follow_maintenance(state, now)
             deadline = state.silence_deadline()
             if deadline is None:
                 continue
@@ -117,6 +127,15 @@ class DeviceRegistry:
             finally:
                 for waiting in waits:
                     waiting.cancel()
+
+    def _follow_maintenance(self, state: DeviceState, now: float) -> None:
+        if self._modes is None or state.heartbeat_s is None:
+            return
+        maintenance = self._modes.maintenance(state.id, now)
+        if maintenance is not None:
+            state.resumes_at = maintenance.end
+        elif state.resumes_at is not None and state.resumes_at > now:
+            state.resumes_at = now  # ended before its expiry
 
     def _announce(self, state: DeviceState, availability: Availability, ts: float,
                   detail: str | None) -> None:

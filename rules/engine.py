@@ -1,9 +1,10 @@
-"""The seam between events and alerts: a rule engine maps one event to alert outcomes."""
+"""The seam between events and alerts: a rule engine maps events, and the passing of
+time, to alert outcomes. It never sends anything itself."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Literal, Protocol
 
 from gateway.alerts.model import AlertSpec, ClearSpec
 from gateway.events import Event
@@ -15,3 +16,24 @@ class RuleEngine(Protocol):
     def on_event(self, event: Event) -> Sequence[Outcome]:
         """The alerts this event raises or clears (often none)."""
         ...
+
+    def on_time(self, now: float) -> Sequence[Outcome]:
+        """The alerts that timers and calendar windows due by `now` raise or clear."""
+        ...
+
+    def next_deadline(self) -> float | None:
+        """When `on_time` next has something to do (None: nothing scheduled)."""
+        ...
+
+
+class MaintenanceLike(Protocol):
+    @property
+    def action(self) -> Literal["mark", "suppress"]: ...
+
+
+class ModeLookup(Protocol):
+    """Drills and maintenance, as the engine asks about them for each alert it raises."""
+
+    def drill(self, zone: str, ts: float) -> object | None: ...
+
+    def maintenance(self, device_id: str, ts: float) -> MaintenanceLike | None: ...

@@ -159,6 +159,16 @@ class ModbusDeviceBase(DeviceBase):
             return self.template
         return None if self.points else self.default_template
 
+    def point_names(self) -> tuple[str, ...]:
+        """The concrete points of this device's map with the built-in templates (repeated
+        points resized by `counts`); empty when its template is not a built-in one. A site
+        template replacing a built-in one is only known with the settings:
+        `map_point_names` gives the names with them."""
+        try:
+            return map_point_names(ModbusSettings(), self)
+        except KeyError:
+            return ()
+
 
 class FirePanelConfig(ModbusDeviceBase):
     """A fire alarm control panel (火灾报警控制器): panel-level fire, fault, supervisory,
@@ -200,6 +210,13 @@ def resolve_map(settings: ModbusSettings,
     entries += device.points
     points = [p for entry in entries for p in entry.expand(device.counts)]
     return points, readable
+
+
+def map_point_names(settings: ModbusSettings, device: ModbusDeviceBase) -> tuple[str, ...]:
+    """The names of the points a device's poller publishes, in map order; `KeyError` for
+    an unknown template."""
+    points, _ = resolve_map(settings, device)
+    return tuple(dict.fromkeys(point.name for point in points))
 
 
 def reference_errors(settings: ModbusSettings,

@@ -1,4 +1,5 @@
-"""MQTT adapter: one-button panic alarms (一键报警) and gate sensors."""
+"""MQTT adapter: one-button panic alarms (一键报警), gate sensors, combustible gas detectors
+(可燃气体探测器) and e-bike charging area monitors."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from collections.abc import Sequence
 from adapters.base import Adapter, AdapterContext
 from adapters.mqtt.adapter import MqttAdapter
 from adapters.mqtt.config import (
+    ChargingMonitorConfig,
+    GasDetectorConfig,
     GateSensorConfig,
     MqttDeviceBase,
     MqttSettings,
@@ -16,6 +19,8 @@ from adapters.mqtt.config import (
 from gateway.config.base import DeviceBase
 
 __all__ = [
+    "ChargingMonitorConfig",
+    "GasDetectorConfig",
     "GateSensorConfig",
     "MqttAdapter",
     "MqttDeviceBase",

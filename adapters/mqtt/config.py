@@ -6,11 +6,18 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, SecretStr, model_validator
 
-from adapters.mqtt.default_points import GATE_SENSOR_POINTS, PANIC_BUTTON_POINTS
+from adapters.mqtt.default_points import (
+    CHARGING_MONITOR_POINTS,
+    GAS_DETECTOR_POINTS,
+    GATE_SENSOR_POINTS,
+    PANIC_BUTTON_POINTS,
+)
 from adapters.mqtt.mapping import PointMapping
 from gateway.config.base import DeviceBase, StrictModel
 
 __all__ = [
+    "ChargingMonitorConfig",
+    "GasDetectorConfig",
     "GateSensorConfig",
     "MqttDeviceBase",
     "MqttSettings",
@@ -84,6 +91,10 @@ class MqttDeviceBase(DeviceBase):
         """The mapping in force: the configured one, else the type's default."""
         return self.mapping if self.mapping is not None else self.default_mapping
 
+    def point_names(self) -> tuple[str, ...]:
+        """The points of the mapping in force, each once, in mapping order."""
+        return tuple(dict.fromkeys(mapping.point for mapping in self.points))
+
 
 class PanicButtonConfig(MqttDeviceBase):
     """A one-button alarm (一键报警): pressed, tamper, battery_low, heartbeat."""
@@ -99,3 +110,21 @@ class GateSensorConfig(MqttDeviceBase):
     default_mapping: ClassVar[tuple[PointMapping, ...]] = GATE_SENSOR_POINTS
 
     type: Literal["gate_sensor"] = Field(description="Device type.")
+
+
+class GasDetectorConfig(MqttDeviceBase):
+    """A combustible gas detector (可燃气体探测器), e.g. in a canteen kitchen: gas_alarm,
+    lel_percent, fault, heartbeat."""
+
+    default_mapping: ClassVar[tuple[PointMapping, ...]] = GAS_DETECTOR_POINTS
+
+    type: Literal["gas_detector"] = Field(description="Device type.")
+
+
+class ChargingMonitorConfig(MqttDeviceBase):
+    """An e-bike charging area monitor (电动自行车集中充电区): smoke, temperature_c,
+    circuit_on, heartbeat."""
+
+    default_mapping: ClassVar[tuple[PointMapping, ...]] = CHARGING_MONITOR_POINTS
+
+    type: Literal["charging_monitor"] = Field(description="Device type.")

@@ -14,7 +14,7 @@ import random
 
 from adapters.base import AdapterContext
 from adapters.onvif.client import CameraClient, CameraInfo
-from adapters.onvif.config import CameraConfig, OnvifSettings
+from adapters.onvif.config import SNAPSHOT_POINT, CameraConfig, OnvifSettings
 from adapters.onvif.errors import (
     CameraAuthError,
     CameraBadAnswer,
@@ -28,9 +28,6 @@ from gateway.backoff import Backoff
 from gateway.events import AVAILABILITY, Availability, Event, PointValue, Quality
 
 log = logging.getLogger(__name__)
-
-SNAPSHOT_POINT = "snapshot_ok"
-"""Point telling whether the camera's snapshot URL gives a whole JPEG."""
 
 
 class CameraAdapter:

@@ -9,6 +9,12 @@ from pydantic import Field, SecretStr, field_validator
 from adapters.video.config import VideoAnalyticsConfig
 from gateway.config.base import DeviceBase, StrictModel
 
+SNAPSHOT_POINT = "snapshot_ok"
+"""Point telling whether the camera's snapshot URL gives a whole JPEG."""
+
+RAW_POINT_PREFIX = "raw:"
+"""Point name prefix of events whose topic is not in the table."""
+
 
 class OnvifSettings(StrictModel):
     """How the gateway talks ONVIF to every camera."""
@@ -62,6 +68,11 @@ class TopicMapping(StrictModel):
             raise ValueError("topic needs a path such as RuleEngine/CellMotionDetector/Motion")
         return topic
 
+    @property
+    def point_pattern(self) -> str:
+        """The point name, with `*` for the `{source}` value it is filled in with."""
+        return self.point if self.source_item is None else self.point.replace("{source}", "*")
+
 
 DEFAULT_TOPICS: tuple[TopicMapping, ...] = (
     TopicMapping(topic="tns1:RuleEngine/CellMotionDetector/Motion", point="motion",
@@ -106,3 +117,14 @@ class CameraConfig(DeviceBase):
     @property
     def topic_table(self) -> tuple[TopicMapping, ...]:
         return self.topics if self.topics is not None else DEFAULT_TOPICS
+
+    def point_names(self) -> tuple[str, ...]:
+        """`snapshot_ok`; with `events`, the topic table's points and `raw:*` (events of
+        topics not in the table); then the analytics' points."""
+        names = [SNAPSHOT_POINT]
+        if self.events:
+            names += [mapping.point_pattern for mapping in self.topic_table]
+            names.append(RAW_POINT_PREFIX + "*")
+        if self.analytics is not None:
+            names += self.analytics.point_names()
+        return tuple(dict.fromkeys(names))

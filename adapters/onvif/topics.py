@@ -5,11 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from adapters.onvif.config import TopicMapping
+from adapters.onvif.config import RAW_POINT_PREFIX, TopicMapping
 from gateway.events import PointValue
-
-RAW_POINT_PREFIX = "raw:"
-"""Point name prefix of events whose topic is not in the table."""
 
 
 @dataclass(frozen=True)

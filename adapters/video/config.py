@@ -99,6 +99,13 @@ class VideoAnalyticsConfig(StrictModel):
             raise ValueError(f"duplicate region names: {', '.join(duplicates)}")
         return regions
 
+    def point_names(self) -> tuple[str, ...]:
+        """The points the analytics publish (see `adapters.video.points`)."""
+        regions = [f"region.{region.name}.{point}" for region in self.regions
+                   for point in ("obstruction", "blocked")]
+        return ("analytics.ok", "reference.missing", "tamper.covered", "tamper.blurred",
+                "tamper.moved", *regions)
+
 
 class VideoSettings(StrictModel):
     """Gateway-wide settings of camera analytics."""

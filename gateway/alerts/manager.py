@@ -39,7 +39,8 @@ class AlertManager:
                  places: Callable[[Alert], Place], forward_drills: Mapping[str, bool],
                  feed: AlertFeed, on_enqueued: Callable[[], None],
                  on_raised: Callable[[Alert], None] = lambda _alert: None,
-                 evidence_base_url: str = "") -> None:
+                 evidence_base_url: str = "",
+                 on_changed: Callable[[Alert], None] = lambda _alert: None) -> None:
         self._store = store
         self._clock = clock
         self._tz = tz
@@ -48,6 +49,7 @@ class AlertManager:
         self._feed = feed
         self._on_enqueued = on_enqueued
         self._on_raised = on_raised
+        self._on_changed = on_changed
         self._evidence_base_url = evidence_base_url
         self._queue: asyncio.Queue[Outcome] = asyncio.Queue()
         self._loop = asyncio.get_running_loop()
@@ -94,6 +96,17 @@ class AlertManager:
         """Link stored evidence (camera frames) to an alert: a new revision, forwarded."""
         return await self._store.run(lambda: self._attach_sync(alert_id, tuple(links)))
 
+    async def escalate(self, alert_id: str, level: int) -> Alert | None:
+        """Apply escalation step `level` (counted from 0) to an alert nobody acknowledged.
+
+        Nothing happens (None) unless the alert is still open and exactly `level` steps
+        were applied before, so a step is applied once even if asked twice."""
+        return await self._store.run(lambda: self._escalate_sync(alert_id, level))
+
+    async def escalating(self) -> list[Alert]:
+        """Open alerts with escalation steps still to apply."""
+        return await self._store.run(self._store.escalating_sync)
+
     # -- on the store thread ----------------------------------------------------------
 
     def _attach_sync(self, alert_id: str, links: tuple[str, ...]) -> Alert | None:
@@ -116,7 +129,8 @@ class AlertManager:
                 severity=spec.severity, title=spec.title, message=spec.message,
                 location=spec.location, state=AlertState.OPEN, latching=spec.latching,
                 drill=spec.drill, raised_at=spec.ts or now, last_event_at=spec.ts or now,
-                event_count=1, revision=1, channels=spec.channels, evidence=spec.evidence)
+                event_count=1, revision=1, channels=spec.channels, evidence=spec.evidence,
+                escalation=tuple(sorted(spec.escalation, key=lambda step: step.after_s)))
             self._save(alert, created=True, action="raised", from_state=None, actor=SYSTEM,
                        note="", now=now)
             log.info("alert %s raised: %s %s (%s)", alert.id, alert.severity.value,
@@ -130,6 +144,27 @@ class AlertManager:
                         evidence=current.evidence + spec.evidence)
         self._save(alert, created=False, action="repeated", from_state=current.state.value,
                    actor=SYSTEM, note="", now=now)
+        return alert
+
+    def _escalate_sync(self, alert_id: str, level: int) -> Alert | None:
+        current = self._store.get_sync(alert_id)
+        if current is None or current.escalation_level != level:
+            return None
+        step = current.next_escalation
+        if step is None:
+            return None
+        severity = current.severity
+        if step.severity is not None and step.severity.rank > severity.rank:
+            severity = step.severity
+        added = tuple(c for c in dict.fromkeys(step.channels) if c not in current.channels)
+        alert = replace(current, severity=severity, channels=current.channels + added,
+                        escalation_level=level + 1, revision=current.revision + 1)
+        note = step.note or f"not acknowledged within {step.after_s:g} s"
+        self._save(alert, created=False, action="escalated", from_state=current.state.value,
+                   actor=SYSTEM, note=note, now=self._clock.now(),
+                   forward_to=None if step.renotify else added)
+        log.warning("alert %s escalated to level %d (%s): %s", alert.id, level + 1,
+                    alert.severity.value, note)
         return alert
 
     def _clear_sync(self, clear: ClearSpec) -> Alert | None:
@@ -155,8 +190,11 @@ class AlertManager:
         return alert
 
     def _save(self, alert: Alert, *, created: bool, action: str, from_state: str | None,
-              actor: str, note: str, now: float) -> None:
-        jobs = self._jobs(alert, now)
+              actor: str, note: str, now: float,
+              forward_to: Sequence[str] | None = None) -> None:
+        """Store and announce one change; its revision is forwarded to `forward_to`
+        (by default all the alert's channels)."""
+        jobs = self._jobs(alert, now, alert.channels if forward_to is None else forward_to)
         self._store.save_sync(alert, created=created, action=action, from_state=from_state,
                               actor=actor, note=note, now=now, jobs=jobs)
         if alert.active:
@@ -166,9 +204,10 @@ class AlertManager:
         message = {"type": "alert", "change": action, "actor": actor,
                    "alert": alert.to_dict(self._tz)}
         self._announce(message, bool(jobs))
+        self._loop.call_soon_threadsafe(self._on_changed, alert)
 
-    def _jobs(self, alert: Alert, now: float) -> list[NewJob]:
-        channels = [c for c in alert.channels
+    def _jobs(self, alert: Alert, now: float, targets: Sequence[str]) -> list[NewJob]:
+        channels = [c for c in targets
                     if not alert.drill or self._forward_drills.get(c, False)]
         if not channels:
             return []

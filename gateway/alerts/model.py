@@ -54,6 +54,28 @@ TRANSITIONS: dict[str, tuple[tuple[AlertState, ...], AlertState]] = {
 
 
 @dataclass(frozen=True, slots=True)
+class EscalationStep:
+    """What happens to an alert nobody has acknowledged `after_s` seconds after it was
+    raised (counted from the raise, not from the previous step).
+
+    The severity is raised to at least `severity` (never lowered); `channels` are added to
+    the alert, so this and every later revision goes there too; with `renotify` the
+    escalated revision is forwarded again to all the alert's channels, otherwise only to
+    the added ones.
+    """
+
+    after_s: float
+    severity: Severity | None = None
+    channels: tuple[str, ...] = ()
+    renotify: bool = True
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.after_s >= 0:
+            raise ValueError(f"escalation after_s must be >= 0, got {self.after_s!r}")
+
+
+@dataclass(frozen=True, slots=True)
 class AlertSpec:
     """What a rule asks for: raise (or update) the alert identified by `key`.
 
@@ -76,6 +98,10 @@ class AlertSpec:
     ts: float = 0.0
     drill: bool = False
     evidence: tuple[str, ...] = ()
+    escalation: tuple[EscalationStep, ...] = ()
+    sop: str = ""
+    snapshot: tuple[str, ...] | None = None
+    """Cameras whose frames become evidence; None: the analysed cameras of its zone."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,10 +138,25 @@ class Alert:
     channels: tuple[str, ...] = ()
     evidence: tuple[str, ...] = ()
     receipts: dict[str, str] = field(default_factory=dict)
+    escalation: tuple[EscalationStep, ...] = ()
+    escalation_level: int = 0
 
     @property
     def active(self) -> bool:
         return self.state in ACTIVE_STATES
+
+    @property
+    def next_escalation(self) -> EscalationStep | None:
+        """The step still to apply; None once acknowledged, resolved or closed."""
+        if self.state is not AlertState.OPEN or self.escalation_level >= len(self.escalation):
+            return None
+        return self.escalation[self.escalation_level]
+
+    @property
+    def next_escalation_at(self) -> float | None:
+        """When the next step is due (unix seconds), if there is one."""
+        step = self.next_escalation
+        return None if step is None else self.raised_at + step.after_s
 
     def to_dict(self, tz: tzinfo) -> dict[str, Any]:
         return {
@@ -140,4 +181,7 @@ class Alert:
             "channels": list(self.channels),
             "evidence": list(self.evidence),
             "receipts": dict(self.receipts),
+            "escalation_level": self.escalation_level,
+            "next_escalation_at": (None if (due := self.next_escalation_at) is None
+                                   else iso(due, tz)),
         }

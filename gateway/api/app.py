@@ -20,6 +20,7 @@ from adapters.video.camera import NoFrame
 from adapters.video.evidence import UnknownCamera
 from gateway.alerts.manager import AlertActionError
 from gateway.alerts.model import ACTIVE_STATES, AlertState
+from gateway.api.modes import mode_routes
 from gateway.app import Gateway
 from gateway.evidence import EVIDENCE_PATH
 from gateway.timefmt import iso
@@ -109,6 +110,8 @@ def create_api(gateway: Gateway, keepalive_s: float = 15.0) -> FastAPI:
         if info is None:
             raise HTTPException(404, f"{camera_id} has no reference yet")
         return info.to_dict()
+
+    api.include_router(mode_routes(gateway.mode_service, gateway.clock.now, operator))
 
     @api.get("/devices")
     async def devices() -> list[dict[str, Any]]:

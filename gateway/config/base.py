@@ -31,3 +31,11 @@ class DeviceBase(StrictModel):
         default=None, gt=0,
         description="Expected interval between messages; two missed intervals mean offline.")
 
+    def point_names(self) -> tuple[str, ...]:
+        """The points this device can emit, without the reserved `availability` point that
+        every device has. A name with `*` stands for an open-ended family (`input_*`).
+
+        Empty means unknown: rules naming this device's points are not checked against it.
+        """
+        return ()
+

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from gateway.config.base import Loc
 from gateway.config.models import GatewayConfig
@@ -195,32 +196,47 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> Loc:
     return tuple(path)
 
 
+M = TypeVar("M", bound=BaseModel)
+
+Place = Callable[[Loc], str]
+"""Names where a config path was written: `file:line: key.path`."""
+
+
 def load_config(path: Path | str) -> GatewayConfig:
     """Load and validate a gateway config, or raise `ConfigError` with every problem."""
+    return load_located(path)[0]
+
+
+def load_located(path: Path | str) -> tuple[GatewayConfig, Place]:
+    """`load_config`, and where each part of the config was written."""
+    config, place = load_model(path, GatewayConfig)
+    problems = [f"{place(where)}: {message}" for where, message in config.reference_errors()]
+    if problems:
+        raise ConfigError(problems)
+    return config, place
+
+
+def load_model(path: Path | str, model: type[M]) -> tuple[M, Place]:
+    """Any YAML document validated as `model`, with problems at their file and line."""
     path = Path(path)
     data, origins = load_yaml(path)
     if origins.problems:
         raise ConfigError(origins.problems)
     if not isinstance(data, dict):
-        raise ConfigError([f"{path}:1: (top): expected a mapping of sections"])
-    problems: list[str] = []
-    try:
-        config = GatewayConfig.model_validate(data)
-    except ValidationError as exc:
-        for error in exc.errors():
-            where = _data_path(data, error["loc"])
-            file, line = origins.where(where)
-            message = error["msg"]
-            if error["type"] == "extra_forbidden":
-                message = "unknown key"
-            problems.append(f"{file}:{line}: {_dotted(where)}: {message}")
-        raise ConfigError(_unique(problems)) from None
-    for where, message in config.reference_errors():
+        raise ConfigError([f"{path}:1: (top): expected a mapping"])
+
+    def place(where: Loc) -> str:
         file, line = origins.where(where)
-        problems.append(f"{file}:{line}: {_dotted(where)}: {message}")
-    if problems:
-        raise ConfigError(problems)
-    return config
+        return f"{file}:{line}: {_dotted(where)}"
+
+    try:
+        return model.model_validate(data), place
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+            problems.append(f"{place(_data_path(data, error['loc']))}: {message}")
+        raise ConfigError(_unique(problems)) from None
 
 
 def _unique(lines: list[str]) -> list[str]:

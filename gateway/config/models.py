@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 
-from adapters.registry import AdapterSettings, DeviceConfig
+from adapters.registry import DEVICE_TYPES, AdapterSettings, DeviceConfig, point_names
 from adapters.registry import reference_errors as adapter_reference_errors
-from gateway.alerts.model import Category, Severity
 from gateway.config.base import Loc, StrictModel
-from gateway.events import PointValue
+from gateway.modes_config import ScheduledDrillConfig
+from rules.calendar_config import CalendarConfig
+from rules.config import RuleConfig
+from rules.references import rule_reference_errors
 
 
 class SiteConfig(StrictModel):
@@ -83,59 +84,6 @@ ChannelConfig = Annotated[PoliceHttpChannelConfig | FileChannelConfig,
                           Field(discriminator="type")]
 
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-HourWindow = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")]
-
-
-def _within(window: str, minute: int) -> bool:
-    start, end = (int(t[:2]) * 60 + int(t[3:]) for t in window.split("-"))
-    return start <= minute < end if start <= end else minute >= start or minute < end
-
-
-class RuleConfig(StrictModel):
-    """A point condition on a kind of device, raising one alert per device."""
-
-    id: str = Field(description="Rule id.")
-    device_type: str | None = Field(default=None,
-                                    description="Match devices of this type (`*`: any).")
-    devices: tuple[str, ...] = Field(default=(), description="Or match these device ids.")
-    point: str = Field(description="Point to watch (`*` globs allowed, e.g. `zone.*.state`), "
-                                   "or `availability`.")
-    equals: PointValue = Field(default=True, description="Value that raises the alert.")
-    severity: Severity = Field(description="Alert severity.")
-    category: Category = Field(description="Alert category.")
-    title: str = Field(description="Title template: {device}, {zone}, {location}, {point}, "
-                                   "{value}, and {match}: what the point's `*` matched.")
-    channels: tuple[str, ...] = Field(default=(), description="Channels that receive it.")
-    latching: bool = Field(default=False, description="Only a person can clear it.")
-    days: tuple[Weekday, ...] = Field(
-        default=(), description="Raise only on these days of the week (site time); none: any.")
-    hours: tuple[HourWindow, ...] = Field(
-        default=(), description="Raise only within these site-local windows, e.g. "
-                                "`07:00-08:00` or `22:00-06:00`; none: any time. A clear is "
-                                "never held back.")
-
-    def raises_at(self, moment: datetime) -> bool:
-        """Whether this rule may raise an alert at `moment` (site-local)."""
-        if self.days and WEEKDAYS[moment.weekday()] not in self.days:
-            return False
-        if not self.hours:
-            return True
-        minute = moment.hour * 60 + moment.minute
-        return any(_within(window, minute) for window in self.hours)
-
-    @field_validator("title")
-    @classmethod
-    def _known_placeholders(cls, value: str) -> str:
-        try:
-            value.format(device="", zone="", location="", point="", value="", match="")
-        except (KeyError, IndexError, ValueError) as exc:
-            raise ValueError(f"bad placeholder {exc} (use {{device}}, {{zone}}, "
-                             "{location}, {point}, {value}, {match})") from None
-        return value
-
-
 class StoreConfig(StrictModel):
     path: Path = Field(default=Path("var/campusgw.db"), description="SQLite database file.")
 
@@ -160,13 +108,13 @@ class GatewayConfig(StrictModel):
                                       description="Protocol connections (MQTT broker, ...).")
     devices: tuple[DeviceConfig, ...] = Field(default=(), description="Every device.")
     channels: tuple[ChannelConfig, ...] = Field(default=(), description="Forwarding channels.")
+    calendar: CalendarConfig = Field(default_factory=CalendarConfig,
+                                     description="School calendar and the windows rules use.")
     rules: tuple[RuleConfig, ...] = Field(default=(), description="Alert rules.")
+    drills: tuple[ScheduledDrillConfig, ...] = Field(
+        default=(), description="Planned drills (演练): their alerts are marked as drills.")
     store: StoreConfig = Field(default_factory=StoreConfig, description="Alert store.")
     api: ApiConfig = Field(description="HTTP API and live stream.")
-
-    def applies(self, rule: RuleConfig, device_id: str, device_type: str) -> bool:
-        """Whether `rule` watches this device."""
-        return device_id in rule.devices or rule.device_type in ("*", device_type)
 
     def reference_errors(self) -> list[tuple[Loc, str]]:
         """Cross-references that pydantic cannot check field by field."""
@@ -179,21 +127,14 @@ class GatewayConfig(StrictModel):
         for i, device in enumerate(self.devices):
             if device.zone not in zones:
                 errors.append((("devices", i, "zone"), f"unknown zone {device.zone!r}"))
-        devices = {d.id for d in self.devices}
-        types = {d.type for d in self.devices}
-        channels = {c.id for c in self.channels}
-        for i, rule in enumerate(self.rules):
-            for j, channel in enumerate(rule.channels):
-                if channel not in channels:
-                    errors.append((("rules", i, "channels", j), f"unknown channel {channel!r}"))
-            for j, device_id in enumerate(rule.devices):
-                if device_id not in devices:
-                    errors.append((("rules", i, "devices", j), f"unknown device {device_id!r}"))
-            if rule.device_type not in (None, "*") and rule.device_type not in types:
-                errors.append((("rules", i, "device_type"),
-                               f"no device of type {rule.device_type!r} is configured"))
-            if rule.device_type is None and not rule.devices:
-                errors.append((("rules", i), "give device_type or devices"))
+        for i, drill in enumerate(self.drills):
+            if drill.zone is not None and drill.zone not in zones:
+                errors.append((("drills", i, "zone"), f"unknown zone {drill.zone!r}"))
+        errors += [(("calendar", *loc), message) for loc, message in
+                   self.calendar.reference_errors(zones, {t for z in self.zones for t in z.tags})]
+        errors += rule_reference_errors(
+            self.rules, self.devices, self.zones, {c.id for c in self.channels}, self.calendar,
+            DEVICE_TYPES, lambda device: point_names(self.adapters, device))
         return errors + adapter_reference_errors(self.adapters, self.devices)
 
 

@@ -20,6 +20,8 @@ CREATE TABLE IF NOT EXISTS alerts (
     channels      TEXT NOT NULL,
     evidence      TEXT NOT NULL,
     receipts      TEXT NOT NULL,
+    escalation    TEXT NOT NULL DEFAULT '[]',  -- JSON list of escalation steps
+    escalation_level INTEGER NOT NULL DEFAULT 0,  -- how many of them were applied
     updated_at    REAL NOT NULL
 );
 -- At most one active alert per key: repeats update it instead of raising another.
@@ -36,7 +38,9 @@ CREATE TABLE IF NOT EXISTS alert_history (
     to_state   TEXT NOT NULL,
     actor      TEXT NOT NULL,
     note       TEXT NOT NULL,
-    revision   INTEGER NOT NULL
+    revision   INTEGER NOT NULL,
+    severity   TEXT NOT NULL DEFAULT '',   -- the alert's severity after this change
+    queued_to  TEXT NOT NULL DEFAULT '[]'  -- channels this change was queued for (JSON)
 );
 CREATE INDEX IF NOT EXISTS alert_history_alert ON alert_history(alert_id);
 
@@ -54,3 +58,38 @@ CREATE TABLE IF NOT EXISTS outbox (
     receipt_id      TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(channel, id) WHERE delivered_at IS NULL;
+
+-- Drills and maintenance (gateway.modes). `closed` once ended early or its expiry recorded.
+CREATE TABLE IF NOT EXISTS modes (
+    id        TEXT PRIMARY KEY,
+    kind      TEXT NOT NULL,
+    zone      TEXT,
+    device_id TEXT,
+    starts    REAL NOT NULL,
+    until     REAL NOT NULL,
+    actor     TEXT NOT NULL,
+    note      TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    ended_at  REAL,
+    ended_by  TEXT,
+    closed    INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS modes_open ON modes(until) WHERE closed = 0;
+
+CREATE TABLE IF NOT EXISTS mode_audit (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    mode_id TEXT NOT NULL REFERENCES modes(id),
+    at      REAL NOT NULL,
+    change  TEXT NOT NULL,
+    actor   TEXT NOT NULL,
+    note    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS mode_audit_mode ON mode_audit(mode_id);
+
+-- Rule conditions holding with a `for:` or `during:` (rules.timers): they outlive restarts.
+CREATE TABLE IF NOT EXISTS rule_held (
+    key    TEXT PRIMARY KEY,
+    since  REAL NOT NULL,
+    active INTEGER NOT NULL,
+    vals   TEXT NOT NULL
+);

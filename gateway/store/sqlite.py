@@ -9,24 +9,30 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sqlite3
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
-from gateway.alerts.model import Alert, AlertState, Category, Severity
+from gateway.alerts.model import Alert, AlertState, Category, EscalationStep, Severity
 from gateway.forwarding.channel import ForwardJob
 
 T = TypeVar("T")
 
+log = logging.getLogger(__name__)
+
 _ALERT_COLUMNS = (
     "id, key, rule_id, site, device_id, zone, category, severity, title, message, location, "
     "state, latching, drill, raised_at, last_event_at, event_count, revision, channels, "
-    "evidence, receipts"
+    "evidence, receipts, escalation, escalation_level"
 )
+
+_HISTORY_COLUMNS = ("h.at, h.action, h.from_state, h.to_state, h.actor, h.note, h.revision, "
+                    "h.severity, h.queued_to")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +44,20 @@ class HistoryEntry:
     actor: str
     note: str
     revision: int
+    severity: str = ""
+    queued_to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class JournalLine:
+    """A history line with the alert it belongs to."""
+
+    entry: HistoryEntry
+    key: str
+    rule_id: str
+    device_id: str
+    drill: bool
+    title: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +87,10 @@ class AlertStore:
     async def run(self, work: Callable[[], T]) -> T:
         """Run `work` on the store thread."""
         return await asyncio.get_running_loop().run_in_executor(self._executor, work)
+
+    def submit(self, work: Callable[[], object]) -> None:
+        """Queue `work` on the store thread without waiting for it; failures are logged."""
+        self._executor.submit(work).add_done_callback(_log_failure)
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -111,16 +135,32 @@ class AlertStore:
         query += " ORDER BY raised_at DESC LIMIT ?"
         return [_alert(row) for row in self.db.execute(query, (*args, limit))]
 
+    def escalating_sync(self) -> list[Alert]:
+        """Open (unacknowledged) alerts with escalation steps still to apply."""
+        rows = self.db.execute(
+            f"SELECT {_ALERT_COLUMNS} FROM alerts WHERE state = 'open' "
+            "AND escalation_level < json_array_length(escalation)")
+        return [_alert(row) for row in rows]
+
     def history_sync(self, alert_id: str) -> list[HistoryEntry]:
         rows = self.db.execute(
-            "SELECT at, action, from_state, to_state, actor, note, revision FROM alert_history "
-            "WHERE alert_id = ? ORDER BY id", (alert_id,))
-        return [HistoryEntry(*row) for row in rows]
+            f"SELECT {_HISTORY_COLUMNS} FROM alert_history h WHERE alert_id = ? ORDER BY id",
+            (alert_id,))
+        return [_history(row) for row in rows]
+
+    def journal_sync(self) -> list[JournalLine]:
+        """Every history line of every alert, in the order written."""
+        rows = self.db.execute(
+            f"SELECT {_HISTORY_COLUMNS}, a.key, a.rule_id, a.device_id, a.drill, a.title "
+            "FROM alert_history h JOIN alerts a ON a.id = h.alert_id ORDER BY h.id")
+        return [JournalLine(_history(row[:9]), row[9], row[10], row[11], bool(row[12]), row[13])
+                for row in rows]
 
     def save_sync(self, alert: Alert, *, created: bool, action: str, from_state: str | None,
                   actor: str, note: str, now: float, jobs: Iterable[NewJob]) -> None:
         """Write one alert change, its history line and its outbox jobs atomically."""
         db = self.db
+        jobs = list(jobs)
         with _transaction(db):
             values = (*_alert_values(alert), now)
             if created:
@@ -133,9 +173,10 @@ class AlertStore:
                            (*values[1:], alert.id))
             db.execute(
                 "INSERT INTO alert_history (alert_id, at, action, from_state, to_state, actor, "
-                "note, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "note, revision, severity, queued_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (alert.id, now, action, from_state, alert.state.value, actor, note,
-                 alert.revision))
+                 alert.revision, alert.severity.value,
+                 json.dumps([job.channel for job in jobs])))
             for job in jobs:
                 self._enqueue(alert, job, now)
 
@@ -226,13 +267,14 @@ def _alert_values(alert: Alert) -> tuple[Any, ...]:
         alert.state.value, int(alert.latching), int(alert.drill), alert.raised_at,
         alert.last_event_at, alert.event_count, alert.revision, json.dumps(list(alert.channels)),
         json.dumps(list(alert.evidence)), json.dumps(alert.receipts),
+        json.dumps([_step_dict(step) for step in alert.escalation]), alert.escalation_level,
     )
 
 
 def _alert(row: tuple[Any, ...]) -> Alert:
     (alert_id, key, rule_id, site, device_id, zone, category, severity, title, message,
      location, state, latching, drill, raised_at, last_event_at, event_count, revision,
-     channels, evidence, receipts) = row
+     channels, evidence, receipts, escalation, escalation_level) = row
     return Alert(
         id=alert_id, key=key, rule_id=rule_id, site=site, device_id=device_id, zone=zone,
         category=Category(category), severity=Severity(severity), title=title,
@@ -240,4 +282,31 @@ def _alert(row: tuple[Any, ...]) -> Alert:
         drill=bool(drill), raised_at=raised_at, last_event_at=last_event_at,
         event_count=event_count, revision=revision, channels=tuple(json.loads(channels)),
         evidence=tuple(json.loads(evidence)), receipts=json.loads(receipts),
+        escalation=tuple(_step(item) for item in json.loads(escalation)),
+        escalation_level=escalation_level,
     )
+
+
+def _step_dict(step: EscalationStep) -> dict[str, Any]:
+    return {"after_s": step.after_s,
+            "severity": None if step.severity is None else step.severity.value,
+            "channels": list(step.channels), "renotify": step.renotify, "note": step.note}
+
+
+def _step(item: dict[str, Any]) -> EscalationStep:
+    severity = item["severity"]
+    return EscalationStep(after_s=item["after_s"],
+                          severity=None if severity is None else Severity(severity),
+                          channels=tuple(item["channels"]), renotify=item["renotify"],
+                          note=item["note"])
+
+
+def _log_failure(done: Future[object]) -> None:
+    if done.exception() is not None:
+        log.error("store write failed: %r", done.exception(), exc_info=done.exception())
+
+
+def _history(row: tuple[Any, ...]) -> HistoryEntry:
+    at, action, from_state, to_state, actor, note, revision, severity, queued_to = row
+    return HistoryEntry(at, action, from_state, to_state, actor, note, revision, severity,
+                        tuple(json.loads(queued_to)))

@@ -1,7 +1,13 @@
-"""Simulated MQTT panic buttons (一键报警) and gate sensors, publishing to a real broker
-with the topics and payloads of the adapter's default mappings (docs/mqtt.md)."""
+"""Simulated MQTT panic buttons (一键报警), gate sensors, gas detectors and e-bike charging
+area monitors, publishing to a real broker with the topics and payloads of the adapter's
+default mappings (docs/mqtt.md)."""
 
 from simulators.mqtt_devices.cli import command
-from simulators.mqtt_devices.fleet import MqttDeviceFleet, UnknownDevice, UnsupportedAction
+from simulators.mqtt_devices.fleet import (
+    InvalidValue,
+    MqttDeviceFleet,
+    UnknownDevice,
+    UnsupportedAction,
+)
 
-__all__ = ["MqttDeviceFleet", "UnknownDevice", "UnsupportedAction", "command"]
+__all__ = ["InvalidValue", "MqttDeviceFleet", "UnknownDevice", "UnsupportedAction", "command"]

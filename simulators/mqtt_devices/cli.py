@@ -1,4 +1,5 @@
-"""`campusgw sim mqtt-devices`: the site's panic buttons and gate sensors, simulated."""
+"""`campusgw sim mqtt-devices`: the site's MQTT devices (panic buttons, gate sensors, gas
+detectors, e-bike charging area monitors), simulated."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from simulators.mqtt_devices.fleet import MqttDeviceFleet
 
 def command(
     config: Annotated[Path, typer.Argument(
-        help="Site config (YAML); its panic_button and gate_sensor devices are simulated.")],
+        help="Site config (YAML); its MQTT devices (panic_button, gate_sensor, gas_detector, "
+             "charging_monitor) are simulated.")],
     control_port: Annotated[int, typer.Option(
         help="Port of the HTTP control API (POST /devices/{id}/press ...).")] = 8091,
     host: Annotated[str | None, typer.Option(
@@ -27,8 +29,9 @@ def command(
     port: Annotated[int | None, typer.Option(
         help="Broker port (default: adapters.mqtt.port of the config).")] = None,
 ) -> None:
-    """Simulate the site's MQTT devices: heartbeats, and presses, tampering and gate
-    openings on command (HTTP control API, or lines such as `press pb-a-301` on stdin)."""
+    """Simulate the site's MQTT devices: heartbeats, and presses, tampering, gate openings,
+    gas leaks, smoke and temperatures on command (HTTP control API, or lines such as
+    `press pb-a-301` on stdin)."""
     try:
         site = load_config(config)
     except ConfigError as exc:
@@ -37,7 +40,7 @@ def command(
         raise typer.Exit(2) from None
     fleet = MqttDeviceFleet.from_site(site, host, port)
     if not fleet.devices:
-        typer.echo(f"{config}: no panic_button or gate_sensor devices to simulate", err=True)
+        typer.echo(f"{config}: no MQTT devices to simulate", err=True)
         raise typer.Exit(2)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")

@@ -1,4 +1,5 @@
-"""A fleet of simulated panic buttons and gate sensors publishing to a real MQTT broker.
+"""A fleet of simulated MQTT devices (panic buttons, gate sensors, gas detectors, e-bike
+charging area monitors) publishing to a real MQTT broker.
 
 Each device sends heartbeats every `heartbeat_s` (QoS 1) and changes state on command;
 a command returns once the broker has acknowledged the message (PUBACK).
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -34,6 +36,10 @@ class UnknownDevice(LookupError):
 
 class UnsupportedAction(ValueError):
     """The device has no point the action needs (e.g. pressing a gate sensor)."""
+
+
+class InvalidValue(ValueError):
+    """A value no device could report (a temperature that is not a number, 140 % LEL)."""
 
 
 class MqttDeviceFleet:
@@ -67,7 +73,7 @@ class MqttDeviceFleet:
     @classmethod
     def from_site(cls, config: GatewayConfig, host: str | None = None,
                   port: int | None = None, **options: Any) -> MqttDeviceFleet:
-        """Every panic button and gate sensor of a site config, on its broker (credentials,
+        """Every MQTT device of a site config, on its broker (credentials,
         TLS and prefix from `adapters.mqtt`; `host`/`port` override the address)."""
         settings = config.adapters.mqtt
         devices = [device for device in config.devices if isinstance(device, MqttDeviceBase)]
@@ -154,6 +160,35 @@ class MqttDeviceFleet:
     async def force_gate(self, device_id: str) -> None:
         """Force the gate open (opened without authorisation)."""
         await self.set_points(device_id, {"open": True, "forced": True})
+
+    async def gas_leak(self, device_id: str, lel_percent: float = 25.0) -> None:
+        """Gas in the air: the detector alarms and reports the concentration, in % of the
+        lower explosive limit (0 to 100)."""
+        if not (math.isfinite(lel_percent) and 0 <= lel_percent <= 100):
+            raise InvalidValue(f"a gas concentration is 0 to 100 % LEL, not {lel_percent}")
+        await self.set_points(device_id, {"gas_alarm": True, "lel_percent": float(lel_percent)})
+
+    async def gas_clear(self, device_id: str) -> None:
+        """The air is clear again: no alarm, 0 % LEL."""
+        await self.set_points(device_id, {"gas_alarm": False, "lel_percent": 0.0})
+
+    async def fault(self, device_id: str, active: bool = True) -> None:
+        """The device reports a fault of its own (or that it is over, with `active=False`)."""
+        await self.set_points(device_id, {"fault": active})
+
+    async def smoke(self, device_id: str, active: bool = True) -> None:
+        """Smoke is detected (or gone again, with `active=False`)."""
+        await self.set_points(device_id, {"smoke": active})
+
+    async def set_temperature(self, device_id: str, celsius: float) -> None:
+        """The measured temperature changes to `celsius`."""
+        if not math.isfinite(celsius):
+            raise InvalidValue(f"a temperature is a finite number of °C, not {celsius}")
+        await self.set_points(device_id, {"temperature_c": float(celsius)})
+
+    async def switch_circuit(self, device_id: str, on: bool = True) -> None:
+        """Energise the monitored charging circuit (or cut it, with `on=False`)."""
+        await self.set_points(device_id, {"circuit_on": on})
 
     async def heartbeat(self, device_id: str) -> None:
         """Send one heartbeat now and wait for the broker's acknowledgement."""

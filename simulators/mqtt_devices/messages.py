@@ -14,10 +14,14 @@ from gateway.events import PointValue
 
 _ZERO: dict[PointKind, PointValue] = {"bool": False, "int": 0, "float": 0.0, "str": ""}
 
+_AT_REST: dict[str, PointValue] = {"temperature_c": 20.0}
+"""Points whose resting value is not zero: a temperature starts at room temperature."""
+
 
 def initial_state(device: MqttDeviceBase) -> dict[str, PointValue]:
-    """Every point of the device at rest: false, zero or empty."""
-    return {mapping.point: _ZERO[mapping.kind] for mapping in device.points}
+    """Every point of the device at rest: false, zero or empty, a temperature at 20 °C."""
+    return {mapping.point: _AT_REST.get(mapping.point, _ZERO[mapping.kind])
+            for mapping in device.points}
 
 
 def concrete_topic(pattern: str, device_id: str, point: str) -> str:

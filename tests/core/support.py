@@ -21,11 +21,11 @@ channels:
     id: log
     path: {log}
 rules:
-  - {id: panic, device_type: panic_button, point: pressed, severity: critical,
+  - {id: panic, select: {type: panic_button}, when: {point: pressed}, severity: critical,
      category: panic, title: "Alarm {device}", channels: [log], latching: true}
-  - {id: forced, device_type: gate_sensor, point: forced, severity: high,
+  - {id: forced, select: {type: gate_sensor}, when: {point: forced}, severity: high,
      category: intrusion, title: "Forced {device}", channels: [log]}
-  - {id: offline, device_type: "*", point: availability, equals: offline,
+  - {id: offline, select: {}, when: {availability: offline},
      severity: warning, category: device_health, title: "Offline {device}"}
 store: {path: {db}}
 api: {token: operator-token}

@@ -26,7 +26,7 @@ channels:
     id: log
     path: alerts.jsonl
 rules:
-  - {id: panic, device_type: panic_button, point: pressed, severity: critical,
+  - {id: panic, select: {type: panic_button}, when: {point: pressed}, severity: critical,
      category: panic, title: "Alarm {device}", channels: [log], latching: true}
 api:
   token: t
@@ -140,7 +140,7 @@ def test_missing_environment_variable_and_secret_file(tmp_path: Path) -> None:
 
 
 def test_included_rule_file_errors_name_that_file(tmp_path: Path) -> None:
-    rules = write(tmp_path, "- {id: r1, device_type: panic_button, point: pressed,\n"
+    rules = write(tmp_path, "- {id: r1, select: {type: panic_button}, when: {point: pressed},\n"
                             "   severity: apocalyptic, category: panic, title: x}\n",
                   "rules.yaml")
     text = GOOD.split("rules:")[0] + "rules:\n  - !include rules.yaml\napi: {token: t}\n"

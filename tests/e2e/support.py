@@ -43,7 +43,8 @@ channels:
     timeout_s: 2
     retry: {{initial_s: 0.05, max_s: 0.5}}
 rules:
-  - {{id: panic-pressed, device_type: panic_button, point: pressed, severity: critical,
+  - {{id: panic-pressed, select: {{type: panic_button}}, when: {{point: pressed}},
+     severity: critical,
      category: panic, title: "One-button alarm: {{device}}", channels: [police],
      latching: true}}
 store: {{path: {tmp_path / "gateway.db"}}}

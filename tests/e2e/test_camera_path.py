@@ -48,7 +48,8 @@ devices:
 channels:
   - {{type: file, id: log, path: {tmp_path / "alerts.jsonl"}}}
 rules:
-  - {{id: exit-blocked, device_type: camera, point: region.*.blocked, severity: high,
+  - {{id: exit-blocked, select: {{type: camera}}, when: {{point: region.*.blocked}},
+     severity: high,
      category: hazard, title: "Exit blocked: {{location}}", channels: [log]}}
 store: {{path: {tmp_path / "gateway.db"}}}
 api: {{port: {api_port}, token: e2e-token, public_url: "https://gw.school.example"}}

@@ -11,7 +11,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adapters.base import AdapterContext
-from adapters.mqtt import GateSensorConfig, MqttAdapter, MqttSettings, PanicButtonConfig
+from adapters.mqtt import (
+    ChargingMonitorConfig,
+    GasDetectorConfig,
+    GateSensorConfig,
+    MqttAdapter,
+    MqttSettings,
+    PanicButtonConfig,
+)
 from adapters.mqtt.config import MqttDeviceBase
 from gateway.bus import EventBus
 from gateway.clock import Clock, VirtualClock
@@ -31,6 +38,18 @@ def gate_sensor(device_id: str, **fields: Any) -> GateSensorConfig:
     values: dict[str, Any] = {"type": "gate_sensor", "id": device_id, "heartbeat_s": 60,
                               "name": f"gate {device_id}", "zone": "main-gate"}
     return GateSensorConfig(**{**values, **fields})
+
+
+def gas_detector(device_id: str, **fields: Any) -> GasDetectorConfig:
+    values: dict[str, Any] = {"type": "gas_detector", "id": device_id, "heartbeat_s": 60,
+                              "name": f"gas detector {device_id}", "zone": "canteen"}
+    return GasDetectorConfig(**{**values, **fields})
+
+
+def charging_monitor(device_id: str, **fields: Any) -> ChargingMonitorConfig:
+    values: dict[str, Any] = {"type": "charging_monitor", "id": device_id, "heartbeat_s": 60,
+                              "name": f"charging monitor {device_id}", "zone": "dorm-ebike"}
+    return ChargingMonitorConfig(**{**values, **fields})
 
 
 def settings_for(port: int, **fields: Any) -> MqttSettings:

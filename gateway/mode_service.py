@@ -1,0 +1,190 @@
+"""Operators' and the config's drills and maintenance: every start, early end and expiry is
+stored with its audit row first, then put in the `ModeBook` and announced on the live feed
+as `{"type": "mode", "change": ..., "mode": {...}}`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from gateway.alerts.feed import AlertFeed
+from gateway.clock import Clock
+from gateway.config.models import GatewayConfig
+from gateway.modes import (
+    MaintenanceAction,
+    Mode,
+    ModeBook,
+    ModeChange,
+    ModeConflict,
+    ModeKind,
+    ModeNotFound,
+)
+from gateway.store.modes import (
+    SYSTEM,
+    ModeAuditEntry,
+    audit_sync,
+    end_mode_sync,
+    expire_mode_sync,
+    get_mode_sync,
+    insert_mode_sync,
+    open_modes_sync,
+    recent_modes_sync,
+)
+from gateway.store.sqlite import AlertStore
+from gateway.timefmt import iso
+
+log = logging.getLogger(__name__)
+
+CONFIG = "config"
+"""The actor of drills planned in the config."""
+
+
+@dataclass(frozen=True, slots=True)
+class ModeListing:
+    active: list[Mode]
+    upcoming: list[Mode]
+    recent: list[Mode]
+
+
+class ModeService:
+    """Starts, ends and expires the gateway's modes. `run()` records expiries on time."""
+
+    def __init__(self, book: ModeBook, store: AlertStore, clock: Clock, feed: AlertFeed,
+                 config: GatewayConfig, recent_s: float = 86400.0) -> None:
+        self.book = book
+        self._store = store
+        self._clock = clock
+        self._feed = feed
+        self.tz = config.site.tz
+        self._zones = {zone.id for zone in config.zones}
+        self._devices = {device.id for device in config.devices}
+        self._planned = config.drills
+        self._recent_s = recent_s
+        self._lock = asyncio.Lock()
+        self._changed = asyncio.Event()
+        book.subscribe(self._changed.set)
+
+    async def load(self) -> None:
+        """Put the stored modes not yet over in the book, and store new planned drills."""
+        for mode in await self._store.run(partial(open_modes_sync, self._store)):
+            self.book.add(mode)
+        now = self._clock.now()
+        for drill in self._planned:
+            starts, until = drill.window(self.tz)
+            if until <= now:
+                continue
+            mode = Mode(drill.mode_id(self.tz), "drill", drill.zone, None, starts, until,
+                        CONFIG, drill.note, "mark")
+            if await self._store.run(partial(insert_mode_sync, self._store, mode,
+                                             "scheduled", now)):
+                log.info("drill %s planned in %s from %s to %s", mode.id,
+                         mode.zone or "the whole site", iso(starts, self.tz),
+                         iso(until, self.tz))
+                self.book.add(mode)
+                self._announce("scheduled", mode, CONFIG)
+
+    async def run(self) -> None:
+        """Record every expiry when it comes, until cancelled."""
+        while True:
+            await self._close_finished()
+            self._changed.clear()
+            now = self._clock.now()
+            expiry = self.book.next_expiry(now)
+            waits: set[asyncio.Future[Any]] = {asyncio.ensure_future(self._changed.wait())}
+            if expiry is not None:
+                waits.add(asyncio.ensure_future(self._clock.sleep(expiry - now)))
+            try:
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for waiting in waits:
+                    waiting.cancel()
+
+    async def start_drill(self, zone: str | None, until: float, actor: str,
+                          note: str = "") -> Mode:
+        """A drill of `zone` (None: the whole site) from now until `until`."""
+        if zone is not None and zone not in self._zones:
+            raise ModeNotFound(f"no zone {zone!r}")
+        return await self._start("drill", zone, None, until, actor, note, "mark")
+
+    async def start_maintenance(self, device_id: str, until: float, actor: str,
+                                note: str = "", action: MaintenanceAction = "mark") -> Mode:
+        """Maintenance of `device_id` from now until `until`."""
+        if device_id not in self._devices:
+            raise ModeNotFound(f"no device {device_id!r}")
+        return await self._start("maintenance", None, device_id, until, actor, note, action)
+
+    async def end_mode(self, mode_id: str, actor: str, note: str = "") -> Mode:
+        """End a mode before its expiry (a planned drill not yet started: cancel it)."""
+        async with self._lock:
+            now = self._clock.now()
+            mode = self.book.get(mode_id)
+            if mode is None:
+                if await self._store.run(partial(get_mode_sync, self._store, mode_id)) is None:
+                    raise ModeNotFound(f"no mode {mode_id!r}")
+                raise ModeConflict(f"mode {mode_id!r} is already over")
+            if mode.end <= now:
+                raise ModeConflict(f"mode {mode_id!r} is already over")
+            await self._store.run(partial(end_mode_sync, self._store, mode.ending(actor, now),
+                                          note))
+            ended = self.book.end(mode_id, actor, now)
+            log.info("%s %s ended by %s", ended.kind, ended.id, actor)
+            self._announce("ended", ended, actor, note)
+            return ended
+
+    async def list_modes(self) -> ModeListing:
+        """Modes covering now, modes planned for later, and modes over in the last day."""
+        now = self._clock.now()
+        still_open = await self._store.run(partial(open_modes_sync, self._store))
+        recent = await self._store.run(partial(recent_modes_sync, self._store,
+                                               now - self._recent_s, 200))
+        return ModeListing(
+            active=[mode for mode in still_open if mode.covers_at(now)],
+            upcoming=[mode for mode in still_open if mode.starts > now],
+            recent=[mode for mode in still_open if mode.end <= now] + recent)
+
+    async def audit(self, limit: int = 200, mode_id: str | None = None
+                    ) -> list[ModeAuditEntry]:
+        """The audit trail, newest first."""
+        return await self._store.run(partial(audit_sync, self._store, limit, mode_id))
+
+    async def _start(self, kind: ModeKind, zone: str | None, device_id: str | None,
+                     until: float, actor: str, note: str, action: MaintenanceAction) -> Mode:
+        async with self._lock:
+            now = self._clock.now()
+            if until <= now:
+                raise ValueError("a mode must end after it starts")
+            current = self.book.maintenance(device_id, now) if device_id else None
+            if current is not None:
+                raise ModeConflict(f"{device_id} is already in maintenance until "
+                                   f"{iso(current.until, self.tz)} ({current.id})")
+            mode = Mode(_new_id(kind, now), kind, zone, device_id, now, until, actor, note,
+                        action)
+            await self._store.run(partial(insert_mode_sync, self._store, mode, "started", now))
+            log.info("%s %s of %s started by %s until %s", kind, mode.id,
+                     device_id or zone or "the whole site", actor, iso(until, self.tz))
+            self.book.add(mode)
+            self._announce("started", mode, actor, note)
+            return mode
+
+    async def _close_finished(self) -> None:
+        """Record the expiry of modes that reached it; forget modes that are over."""
+        async with self._lock:
+            for mode in self.book.finished(self._clock.now()):
+                if mode.ended_at is None and await self._store.run(
+                        partial(expire_mode_sync, self._store, mode)):
+                    log.info("%s %s expired", mode.kind, mode.id)
+                    self._announce("expired", mode, SYSTEM)
+                self.book.discard(mode.id)
+
+    def _announce(self, change: ModeChange, mode: Mode, actor: str, note: str = "") -> None:
+        self._feed.publish({"type": "mode", "change": change, "actor": actor, "note": note,
+                            "mode": mode.to_dict(self.tz)})
+
+
+def _new_id(kind: ModeKind, ts: float) -> str:
+    """Sortable and unique: the kind, milliseconds since the epoch in hex, randomness."""
+    return f"{kind}-{int(ts * 1000):011x}{secrets.token_hex(4)}"

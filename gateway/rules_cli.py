@@ -1,0 +1,82 @@
+"""`campusgw rules check` and `campusgw rules test`: rules under an integrator's CI."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gateway.config.loader import ConfigError, load_config, load_located, load_model
+from rules.lint import lint
+from rules.scenario import Scenario
+
+rules_app = typer.Typer(help="Check rules and replay scenarios against them.",
+                        no_args_is_help=True)
+
+ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="Gateway config (YAML).")]
+
+
+@rules_app.command("check")
+def check(config: ConfigOption,
+          at: Annotated[str | None, typer.Option(
+              help="Judge as of this site-local time (default: now).")] = None,
+          strict: Annotated[bool, typer.Option(help="Warnings fail too.")] = False) -> None:
+    """Report config errors, rules that can never fire, contradictory conditions, windows
+    never or always open or overlapping, and calendar data about to run out. Exit 1 on
+    errors (and on warnings with --strict)."""
+    try:
+        loaded, place = load_located(config)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            typer.echo(problem, err=True)
+        typer.echo(f"{config}: {len(exc.problems)} error(s)", err=True)
+        raise typer.Exit(1) from None
+    now = (datetime.fromisoformat(at).replace(tzinfo=loaded.site.tz).timestamp()
+           if at else time.time())
+    warnings = lint(loaded, now)
+    for where, message in warnings:
+        typer.echo(f"{place(where)}: warning: {message}")
+    typer.echo(f"{config}: {len(loaded.rules)} rules, {len(warnings)} warning(s)")
+    if warnings and strict:
+        raise typer.Exit(1)
+
+
+@rules_app.command("test")
+def test(config: ConfigOption,
+         scenarios: Annotated[list[Path], typer.Argument(help="Scenario files (YAML).")]
+         ) -> None:
+    """Replay each scenario on a virtual clock and print which alerts fire, escalate and
+    resolve, and when. Exit 1 when an expectation is not met."""
+    from gateway.replay import replay, report
+
+    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        loaded = load_config(config)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            typer.echo(problem, err=True)
+        raise typer.Exit(1) from None
+    failed = 0
+    for path in scenarios:
+        scenario = _load_scenario(path)
+        result = asyncio.run(replay(loaded, scenario, path.parent))
+        for line in report(scenario, result):
+            typer.echo(line)
+        failed += not result.passed
+    typer.echo(f"{len(scenarios) - failed} of {len(scenarios)} scenario(s) passed")
+    if failed:
+        raise typer.Exit(1)
+
+
+def _load_scenario(path: Path) -> Scenario:
+    try:
+        return load_model(path, Scenario)[0]
+    except ConfigError as exc:
+        for problem in exc.problems:
+            typer.echo(problem, err=True)
+        raise typer.Exit(2) from None

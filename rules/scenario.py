@@ -1,0 +1,239 @@
+"""Rule scenarios: a scripted (or recorded) sequence of events, operator actions and
+restarts, and what the alerts must do. `campusgw rules test` replays them.
+
+```yaml
+name: gate left open at night
+start: 2026-10-14 21:50          # site-local
+steps:
+  - {at: "21:58", device: gs-east, point: open, value: true}
+  - {at: "22:01", restart: true}
+  - {after: 30m, ack: gate-open-night}
+  - {at: "2026-10-15 10:00", drill: bldg-a-1f, minutes: 30}
+run_until: "2026-10-15 07:00"
+expect:
+  - {raised: gate-open-night, device: gs-east, at: "22:03"}
+  - {escalated: gate-open-night, at: "22:13", forwarded_to: [alert-log, police]}
+  - {not_raised: rooftop-door-night}
+```
+
+Times are `YYYY-MM-DD HH:MM[:SS]`, or `HH:MM[:SS]`: for a step, the first such moment
+not before the previous step; for an expectation, the first not before `start`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta, tzinfo
+from pathlib import Path
+
+from pydantic import Field, model_validator
+
+from gateway.alerts.model import Severity
+from gateway.config.base import StrictModel
+from gateway.config.durations import Duration
+from gateway.events import PointValue, Quality
+
+ACTIONS = ("raised", "repeated", "escalated", "auto_resolved", "ack", "resolve", "close")
+"""What can happen to an alert, as its history names it."""
+
+
+class Step(StrictModel):
+    """At a time: a device reports a value, an operator acts on alerts, or the gateway
+    restarts."""
+
+    at: str | None = Field(default=None, description="When (site-local).")
+    after: Duration | None = Field(default=None, description="Or this long after the last step.")
+    device: str | None = Field(default=None, description="Device that reports...")
+    point: str | None = Field(default=None, description="...this point...")
+    value: PointValue = Field(default=None, description="...with this value.")
+    quality: Quality = Field(default=Quality.GOOD, description="Quality of the value.")
+    ack: str | None = Field(default=None, description="Acknowledge the active alerts of this "
+                                                      "rule (or with this key).")
+    resolve: str | None = Field(default=None, description="Resolve them.")
+    close: str | None = Field(default=None, description="Close them.")
+    restart: bool = Field(default=False, description="Stop the gateway and start it again.")
+    drill: str | None = Field(default=None,
+                              description="Start a drill of this zone (`site`: everywhere)...")
+    maintenance: str | None = Field(default=None,
+                                    description="...or put this device in maintenance...")
+    suppress: bool = Field(default=False, description="...suppressing its alerts...")
+    minutes: float = Field(default=30, gt=0, description="...for this long.")
+
+    @model_validator(mode="after")
+    def _one_thing(self) -> Step:
+        if (self.at is None) == (self.after is None):
+            raise ValueError("give at or after")
+        things = [self.device is not None, self.ack is not None, self.resolve is not None,
+                  self.close is not None, self.restart, self.drill is not None,
+                  self.maintenance is not None]
+        if sum(things) != 1:
+            raise ValueError("a step does one thing: device+point, ack, resolve, close, "
+                             "restart, drill or maintenance")
+        if self.device is not None and self.point is None:
+            raise ValueError("a device step needs its point")
+        return self
+
+    @property
+    def action(self) -> tuple[str, str] | None:
+        """(operator action, rule id or alert key), if this step is one."""
+        for action in ("ack", "resolve", "close"):
+            target = getattr(self, action)
+            if target is not None:
+                return action, target
+        return None
+
+
+class Expectation(StrictModel):
+    """Something that must (or must not) happen to an alert."""
+
+    raised: str | None = Field(default=None, description="Rule id or alert key raised.")
+    repeated: str | None = Field(default=None, description="...repeated.")
+    escalated: str | None = Field(default=None, description="...escalated.")
+    resolved: str | None = Field(default=None, description="...auto-resolved.")
+    not_raised: str | None = Field(default=None, description="...never raised.")
+    device: str | None = Field(default=None, description="For this device.")
+    at: str | None = Field(default=None, description="At this time (to the second).")
+    severity: Severity | None = Field(default=None, description="With this severity.")
+    drill: bool | None = Field(default=None, description="Marked as a drill or not.")
+    forwarded_to: tuple[str, ...] | None = Field(
+        default=None, description="Queued for exactly these channels.")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Expectation:
+        if len(self.kinds()) != 1:
+            raise ValueError("give one of raised, repeated, escalated, resolved, not_raised")
+        return self
+
+    def kinds(self) -> list[tuple[str, str]]:
+        names = {"raised": "raised", "repeated": "repeated", "escalated": "escalated",
+                 "resolved": "auto_resolved", "not_raised": "not_raised"}
+        return [(action, getattr(self, field)) for field, action in names.items()
+                if getattr(self, field) is not None]
+
+    def describe(self) -> str:
+        [(kind, target)] = self.kinds()
+        text = f"{kind.replace('auto_', '')} {target}"
+        for name in ("device", "at", "severity", "drill", "forwarded_to"):
+            value = getattr(self, name)
+            if value is not None:
+                text += f" {name}={','.join(value) if isinstance(value, tuple) else value}"
+        return text
+
+
+class Scenario(StrictModel):
+    name: str = Field(description="What the scenario shows.")
+    start: str = Field(description="When it starts (site-local `YYYY-MM-DD HH:MM`).")
+    steps: tuple[Step, ...] = Field(default=(), description="Scripted steps, in order.")
+    recording: Path | None = Field(
+        default=None, description="JSON lines of recorded events ({ts, device_id, point, "
+                                  "value[, quality]}), replayed after the steps.")
+    run_until: str | None = Field(default=None,
+                                  description="Keep the clock running until then.")
+    supervise: bool = Field(default=False,
+                            description="Supervise heartbeats (silent devices go offline).")
+    expect: tuple[Expectation, ...] = Field(default=(), description="What must happen.")
+
+
+@dataclass(frozen=True, slots=True)
+class Happening:
+    """One line of an alert's history during a replay."""
+
+    at: float
+    action: str
+    key: str
+    rule_id: str
+    device_id: str
+    severity: Severity
+    drill: bool
+    title: str
+    note: str
+    channels: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Timed:
+    """A step, or a recorded event, at its time."""
+
+    at: float
+    step: Step
+
+
+class Clockwork:
+    """Reads scenario times in the site's time zone."""
+
+    def __init__(self, tz: tzinfo, start: str) -> None:
+        self.tz = tz
+        self.start = self.absolute(start)
+
+    def absolute(self, text: str) -> float:
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"bad time {text!r}: write YYYY-MM-DD HH:MM[:SS]") from None
+        return (moment if moment.tzinfo else moment.replace(tzinfo=self.tz)).timestamp()
+
+    def resolve(self, text: str, not_before: float) -> float:
+        """`HH:MM[:SS]` as the first such moment not before `not_before`."""
+        try:
+            clock = time.fromisoformat(text)
+        except ValueError:
+            return self.absolute(text)
+        day = datetime.fromtimestamp(not_before, self.tz).date()
+        moment = datetime.combine(day, clock, self.tz)
+        if moment.timestamp() < not_before:
+            moment = datetime.combine(day + timedelta(days=1), clock, self.tz)
+        return moment.timestamp()
+
+    def show(self, ts: float) -> str:
+        return datetime.fromtimestamp(ts, self.tz).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def timed_steps(scenario: Scenario, clockwork: Clockwork, base: Path) -> list[Timed]:
+    """Every step with its time, recorded events included."""
+    now = clockwork.start
+    timed: list[Timed] = []
+    for step in scenario.steps:
+        now = clockwork.resolve(step.at, now) if step.at else now + (step.after or 0.0)
+        timed.append(Timed(now, step))
+    if scenario.recording is not None:
+        path = scenario.recording if scenario.recording.is_absolute() else (
+            base / scenario.recording)
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                at = clockwork.absolute(record["ts"]) if isinstance(record["ts"], str) else (
+                    float(record["ts"]))
+                step = Step(after=1, device=record["device_id"], point=record["point"],
+                            value=record["value"],
+                            quality=Quality(record.get("quality", "good")))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise ValueError(f"{path}:{number}: bad recorded event: {exc}") from None
+            timed.append(Timed(at, step))
+        timed.sort(key=lambda item: item.at)
+    return timed
+
+
+def check(expectations: tuple[Expectation, ...], happenings: list[Happening],
+          clockwork: Clockwork) -> list[tuple[Expectation, bool]]:
+    """Each expectation and whether the replay met it."""
+    return [(expectation, _met(expectation, happenings, clockwork))
+            for expectation in expectations]
+
+
+def _met(expectation: Expectation, happenings: list[Happening], clockwork: Clockwork) -> bool:
+    [(kind, target)] = expectation.kinds()
+    action = "raised" if kind == "not_raised" else kind
+    at = (clockwork.resolve(expectation.at, clockwork.start)
+          if expectation.at is not None else None)
+    found = [h for h in happenings
+             if h.action == action and target in (h.rule_id, h.key)
+             and expectation.device in (None, h.device_id)
+             and (at is None or abs(h.at - at) < 1.0)
+             and expectation.severity in (None, h.severity)
+             and expectation.drill in (None, h.drill)
+             and (expectation.forwarded_to is None
+                  or sorted(expectation.forwarded_to) == sorted(h.channels))]
+    return not found if kind == "not_raised" else bool(found)

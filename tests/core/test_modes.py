@@ -1,0 +1,386 @@
+"""Drill and maintenance modes: the book the engine asks, their audit, their expiry on
+the virtual clock, the supervision pause, and the operators' API."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway.alerts.model import AlertSpec, Category, Severity
+from gateway.api.app import create_api
+from gateway.app import Gateway
+from gateway.clock import VirtualClock
+from gateway.config.loader import ConfigError, load_config
+from gateway.config.models import GatewayConfig
+from gateway.events import Event
+from gateway.modes import Mode, ModeBook, ModeConflict, ModeNotFound
+from tests.core.support import school_config
+
+T0 = 1_767_225_600.0  # VirtualClock's start: 2026-01-01 08:00 in Shanghai
+AUTH = {"Authorization": "Bearer operator-token"}
+
+
+def drill(mode_id: str, zone: str | None, starts: float, until: float) -> Mode:
+    return Mode(mode_id, "drill", zone, None, starts, until, "li.wei", "", "mark")
+
+
+def maintenance(mode_id: str, device_id: str, starts: float, until: float) -> Mode:
+    return Mode(mode_id, "maintenance", None, device_id, starts, until, "li.wei", "",
+                "suppress")
+
+
+# -- the book ---------------------------------------------------------------------------
+
+
+def test_a_site_drill_covers_every_zone_a_zone_drill_only_its_own() -> None:
+    book = ModeBook()
+    site = drill("site", None, 100, 200)
+    a3 = drill("a3", "a3", 150, 300)
+    book.add(site)
+    book.add(a3)
+    assert book.drill("gate", 150) == site
+    assert book.drill("a3", 150) in (site, a3)
+    assert book.drill("gate", 250) is None
+    assert book.drill("a3", 250) == a3
+    assert book.drill("a3", 99) is None
+    assert book.maintenance("pb-1", 150) is None
+    assert [m.id for m in book.active(160)] == ["site", "a3"]
+
+
+def test_a_mode_covers_from_its_start_up_to_but_not_at_its_expiry() -> None:
+    book = ModeBook()
+    book.add(maintenance("m1", "pb-1", 100, 200))
+    book.add(drill("d1", None, 100, 400))
+    assert book.maintenance("pb-1", 99.999) is None
+    assert book.maintenance("pb-1", 100) is not None
+    assert book.maintenance("pb-1", 199.999) is not None
+    assert book.maintenance("pb-1", 200) is None
+    assert book.maintenance("pb-2", 150) is None
+    assert book.next_expiry(150) == 200
+    assert book.next_expiry(200) == 400
+    assert book.next_expiry(400) is None
+    assert [m.id for m in book.finished(200)] == ["m1"]
+
+
+def test_ending_a_mode_early_stops_it_at_once_and_only_once() -> None:
+    book = ModeBook()
+    changes: list[None] = []
+    book.subscribe(lambda: changes.append(None))
+    book.add(drill("d1", "a3", 100, 400))
+    ended = book.end("d1", "zhang.min", 150)
+    assert (ended.ended_at, ended.ended_by, ended.end) == (150, "zhang.min", 150)
+    assert book.drill("a3", 149) == ended
+    assert book.drill("a3", 150) is None
+    assert book.next_expiry(150) is None  # ended, so it will not expire
+    assert book.finished(150) == [ended]
+    with pytest.raises(ModeConflict, match="already over"):
+        book.end("d1", "li.wei", 160)
+    with pytest.raises(ModeNotFound):
+        book.end("nope", "li.wei", 160)
+    book.discard("d1")
+    assert book.get("d1") is None
+    assert book.finished(1000) == []
+    assert len(changes) == 3  # add, end, discard
+
+
+# -- through the gateway ----------------------------------------------------------------
+
+
+async def settle(gateway: Gateway) -> None:
+    for _ in range(5):
+        await gateway.bus.drain()
+        await gateway.manager.drain()
+        await gateway.store.run(lambda: None)
+        await asyncio.sleep(0)
+
+
+def client(gateway: Gateway) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_api(gateway)),
+                             base_url="http://gateway")
+
+
+def rows(gateway: Gateway, query: str, *args: Any) -> Any:
+    def fetch() -> list[tuple[Any, ...]]:
+        return gateway.store.db.execute(query, args).fetchall()
+    return gateway.store.run(fetch)
+
+
+def mode_messages(queue: asyncio.Queue[dict[str, Any]]) -> list[tuple[str, str]]:
+    found = []
+    while not queue.empty():
+        message = queue.get_nowait()
+        if message["type"] == "mode":
+            found.append((message["change"], message["mode"]["id"]))
+    return found
+
+
+@pytest.fixture
+async def gateway(tmp_path: Path) -> AsyncIterator[Gateway]:
+    async with Gateway(school_config(tmp_path), VirtualClock(T0), run_adapters=False) as gw:
+        yield gw
+
+
+async def test_a_drill_started_over_the_api_is_stored_audited_and_expires_on_time(
+        gateway: Gateway) -> None:
+    clock = gateway.clock
+    assert isinstance(clock, VirtualClock)
+    async with gateway.feed.listen() as feed, client(gateway) as api:
+        response = await api.post("/modes/drill", headers=AUTH, json={
+            "zone": "a3", "minutes": 30, "actor": "li.wei", "note": "fire evacuation"})
+        assert response.status_code == 201, response.text
+        started = response.json()
+        assert (started["kind"], started["zone"], started["action"]) == ("drill", "a3", "mark")
+        assert started["until"] == "2026-01-01T08:30:00.000+08:00"
+        mode_id = started["id"]
+        assert mode_messages(feed) == [("started", mode_id)]
+        assert gateway.modes.drill("a3", clock.now()) is not None
+        assert gateway.modes.drill("gate", clock.now()) is None
+
+        listing = (await api.get("/modes")).json()
+        assert [m["id"] for m in listing["active"]] == [mode_id]
+        assert listing["recent"] == []
+
+        await clock.advance(30 * 60 - 1)
+        await settle(gateway)
+        assert gateway.modes.drill("a3", clock.now()) is not None
+        assert mode_messages(feed) == []
+
+        await clock.advance(1)
+        await settle(gateway)
+        assert gateway.modes.drill("a3", clock.now()) is None
+        assert mode_messages(feed) == [("expired", mode_id)]
+        audit = (await api.get("/modes/audit")).json()
+        assert [(a["change"], a["actor"], a["at"]) for a in audit] == [
+            ("expired", "system", "2026-01-01T08:30:00.000+08:00"),
+            ("started", "li.wei", "2026-01-01T08:00:00.000+08:00")]
+        assert audit[1]["note"] == "fire evacuation"
+        listing = (await api.get("/modes")).json()
+        assert listing["active"] == []
+        assert [m["id"] for m in listing["recent"]] == [mode_id]
+
+
+async def test_a_drill_survives_a_restart_and_one_that_expired_meanwhile_is_recorded(
+        tmp_path: Path) -> None:
+    config = school_config(tmp_path)
+    async with Gateway(config, VirtualClock(T0), run_adapters=False) as gateway:
+        short = await gateway.mode_service.start_drill("gate", T0 + 600, "li.wei")
+        long = await gateway.mode_service.start_drill(None, T0 + 3600, "li.wei", "whole site")
+    clock = VirtualClock(T0 + 1200)
+    async with Gateway(config, clock, run_adapters=False) as gateway:
+        await settle(gateway)
+        assert gateway.modes.drill("a3", clock.now()) == long
+        assert gateway.modes.get(short.id) is None
+        audit = await gateway.mode_service.audit()
+        assert [(a.mode_id, a.change, a.at) for a in audit if a.change == "expired"] == [
+            (short.id, "expired", T0 + 600)]
+        await clock.advance(2400)
+        await settle(gateway)
+        assert gateway.modes.drill("a3", clock.now()) is None
+        assert await rows(gateway, "SELECT change, at FROM mode_audit WHERE mode_id = ? "
+                                   "ORDER BY id", long.id) == [("started", T0),
+                                                               ("expired", T0 + 3600)]
+
+
+PLANNED = """\
+drills:
+  - {zone: a3, start: "2026-01-01T09:00", duration: 30m, note: fire evacuation}
+  - {start: "2025-12-31T09:00", duration: 1h, note: long past}
+"""
+
+
+async def test_a_planned_drill_covers_its_window_once_across_restarts(
+        tmp_path: Path) -> None:
+    config = school_config(tmp_path, PLANNED)
+    clock = VirtualClock(T0)
+    async with Gateway(config, clock, run_adapters=False) as gateway:
+        [planned] = (await gateway.mode_service.list_modes()).upcoming
+        assert (planned.zone, planned.actor, planned.note) == ("a3", "config", "fire evacuation")
+        assert planned.starts == datetime(2026, 1, 1, 9, tzinfo=config.site.tz).timestamp()
+        assert gateway.modes.drill("a3", clock.now()) is None
+        await clock.advance(3600 - 1)
+        assert gateway.modes.drill("a3", clock.now()) is None
+        await clock.advance(1)
+        assert gateway.modes.drill("a3", clock.now()) == planned
+        assert gateway.modes.drill("gate", clock.now()) is None
+    clock = VirtualClock(T0 + 3600 + 600)
+    async with Gateway(config, clock, run_adapters=False) as gateway:
+        assert gateway.modes.drill("a3", clock.now()) == planned
+        await clock.advance(1200)
+        await settle(gateway)
+        assert gateway.modes.drill("a3", clock.now()) is None
+        assert await rows(gateway, "SELECT mode_id, change, actor FROM mode_audit "
+                                   "ORDER BY id") == [(planned.id, "scheduled", "config"),
+                                                      (planned.id, "expired", "system")]
+    async with Gateway(config, VirtualClock(T0 + 7200), run_adapters=False) as gateway:
+        assert await rows(gateway, "SELECT COUNT(*) FROM modes") == [(1,)]
+        assert gateway.modes.active(T0 + 7200) == []
+
+
+def test_a_planned_drill_must_name_a_known_zone_and_last_at_most_a_day(
+        tmp_path: Path) -> None:
+    school_config(tmp_path)
+    path = tmp_path / "gateway.yaml"
+    base = path.read_text()
+    for drill_yaml, problem in [
+            ('{zone: roof, start: "2026-01-01T09:00", duration: 30m}',
+             "drills[0].zone: unknown zone 'roof'"),
+            ('{zone: a3, start: "2026-01-01T09:00", duration: 2d}',
+             "drills[0].duration: Input should be less than or equal to 86400")]:
+        path.write_text(base + f"drills:\n  - {drill_yaml}\n")
+        with pytest.raises(ConfigError) as caught:
+            load_config(path)
+        assert any(problem in found for found in caught.value.problems), caught.value
+
+
+async def maintenance_gateway(tmp_path: Path) -> tuple[Gateway, VirtualClock]:
+    clock = VirtualClock(T0)
+    gateway = Gateway(school_config(tmp_path), clock, run_adapters=False)
+    await gateway.start()
+    gateway.bus.publish(Event("s1", "pb-1", "pressed", False, clock.now()))  # heartbeat 60 s
+    await settle(gateway)
+    assert gateway.registry.devices["pb-1"].availability.value == "online"
+    await clock.advance(30)
+    return gateway, clock
+
+
+def availability(gateway: Gateway) -> str:
+    return gateway.registry.devices["pb-1"].availability.value
+
+
+async def test_a_device_in_maintenance_is_not_declared_offline_until_two_beats_after_it(
+        tmp_path: Path) -> None:
+    gateway, clock = await maintenance_gateway(tmp_path)
+    try:
+        await gateway.mode_service.start_maintenance("pb-1", T0 + 630, "li.wei",
+                                                     "battery swap", "suppress")
+        await clock.advance(600)  # silent for 630 s: far beyond two beats of 60 s
+        await settle(gateway)
+        assert availability(gateway) == "online"
+        await clock.advance(119)
+        await settle(gateway)
+        assert availability(gateway) == "online"
+        await clock.advance(2)
+        await settle(gateway)
+        assert availability(gateway) == "offline"
+    finally:
+        await gateway.stop()
+
+
+async def test_ending_maintenance_early_restarts_supervision_from_then(
+        tmp_path: Path) -> None:
+    gateway, clock = await maintenance_gateway(tmp_path)
+    try:
+        mode = await gateway.mode_service.start_maintenance("pb-1", T0 + 3600, "li.wei")
+        await clock.advance(270)
+        await settle(gateway)
+        ended = await gateway.mode_service.end_mode(mode.id, "zhang.min", "done early")
+        assert ended.ended_at == T0 + 300
+        await clock.advance(119)
+        await settle(gateway)
+        assert availability(gateway) == "online"
+        await clock.advance(2)
+        await settle(gateway)
+        assert availability(gateway) == "offline"
+        assert await rows(gateway, "SELECT change, actor, note, at FROM mode_audit "
+                                   "ORDER BY id") == [("started", "li.wei", "", T0 + 30),
+                                                      ("ended", "zhang.min", "done early",
+                                                       T0 + 300)]
+    finally:
+        await gateway.stop()
+
+
+def with_police(config: GatewayConfig, tmp_path: Path) -> GatewayConfig:
+    path = tmp_path / "gateway.yaml"
+    path.write_text(path.read_text().replace("channels:\n", """\
+channels:
+  - {type: police_http, id: police, url: "http://127.0.0.1:9/alerts", secret: s3cret}
+""", 1))
+    return load_config(path)
+
+
+async def test_a_drill_alert_is_never_sent_to_a_channel_that_does_not_take_drills(
+        tmp_path: Path) -> None:
+    config = with_police(school_config(tmp_path), tmp_path)
+    assert {c.id: c.forward_drills for c in config.channels} == {"police": False, "log": True}
+    async with Gateway(config, VirtualClock(T0), run_adapters=False) as gateway:
+        gateway.manager.submit(AlertSpec(
+            key="drill-panic", rule_id="panic", site="s1", device_id="pb-2", zone="a3",
+            category=Category.PANIC, severity=Severity.CRITICAL, title="Alarm A301",
+            channels=("police", "log"), latching=True, ts=T0, drill=True))
+        await settle(gateway)
+        [(alert_id, drilled)] = await rows(gateway, "SELECT id, drill FROM alerts")
+        assert drilled == 1
+        assert await rows(gateway, "SELECT channel FROM outbox WHERE alert_id = ?",
+                          alert_id) == [("log",)]
+
+
+# -- the API's guards -------------------------------------------------------------------
+
+
+async def test_changing_modes_needs_the_operator_token(gateway: Gateway) -> None:
+    async with client(gateway) as api:
+        body = {"minutes": 10, "actor": "li.wei"}
+        assert (await api.post("/modes/drill", json=body)).status_code == 401
+        wrong = {"Authorization": "Bearer nope"}
+        assert (await api.post("/modes/drill", json=body, headers=wrong)).status_code == 401
+        assert (await api.post("/modes/maintenance", json={
+            **body, "device_id": "pb-1", "action": "mark"})).status_code == 401
+        assert (await api.post("/modes/x/end", json={"actor": "a"})).status_code == 401
+        assert (await api.get("/modes")).status_code == 200  # reading is open, like alerts
+        assert await rows(gateway, "SELECT COUNT(*) FROM modes") == [(0,)]
+
+
+@pytest.mark.parametrize(("path", "body", "status"), [
+    ("/modes/drill", {"zone": "roof", "minutes": 10, "actor": "a"}, 404),
+    ("/modes/drill", {"minutes": 0, "actor": "a"}, 422),
+    ("/modes/drill", {"minutes": 24 * 60 + 1, "actor": "a"}, 422),
+    ("/modes/drill", {"actor": "a"}, 422),
+    ("/modes/drill", {"minutes": 10, "actor": ""}, 422),
+    ("/modes/maintenance", {"device_id": "cam-9", "minutes": 10, "actor": "a",
+                            "action": "mark"}, 404),
+    ("/modes/maintenance", {"device_id": "pb-1", "minutes": 7 * 24 * 60 + 1, "actor": "a",
+                            "action": "mark"}, 422),
+    ("/modes/maintenance", {"device_id": "pb-1", "minutes": 10, "actor": "a",
+                            "action": "ignore"}, 422),
+    ("/modes/maintenance", {"device_id": "pb-1", "minutes": 10, "actor": "a"}, 422),
+    ("/modes/nope/end", {"actor": "a"}, 404),
+])
+async def test_bad_mode_requests_are_refused(gateway: Gateway, path: str,
+                                             body: dict[str, Any], status: int) -> None:
+    async with client(gateway) as api:
+        response = await api.post(path, json=body, headers=AUTH)
+        assert response.status_code == status, response.text
+    assert await rows(gateway, "SELECT COUNT(*) FROM modes") == [(0,)]
+
+
+async def test_a_mode_ends_once_and_a_device_has_one_maintenance_at_a_time(
+        gateway: Gateway) -> None:
+    async with client(gateway) as api:
+        body = {"device_id": "pb-1", "minutes": 7 * 24 * 60, "actor": "li.wei",
+                "action": "suppress", "note": "replacing the panel"}
+        first = await api.post("/modes/maintenance", json=body, headers=AUTH)
+        assert first.status_code == 201, first.text
+        assert first.json()["until"] == "2026-01-08T08:00:00.000+08:00"
+        again = await api.post("/modes/maintenance", json=body, headers=AUTH)
+        assert again.status_code == 409
+        assert "already in maintenance" in again.json()["detail"]
+        mode_id = first.json()["id"]
+        assert gateway.modes.maintenance("pb-1", gateway.clock.now()) is not None
+        end = {"actor": "zhang.min", "note": "panel works"}
+        ended = await api.post(f"/modes/{mode_id}/end", json=end, headers=AUTH)
+        assert ended.status_code == 200
+        assert ended.json()["ended_by"] == "zhang.min"
+        assert gateway.modes.maintenance("pb-1", gateway.clock.now()) is None
+        await settle(gateway)
+        twice = await api.post(f"/modes/{mode_id}/end", json=end, headers=AUTH)
+        assert twice.status_code == 409
+        audit = (await api.get("/modes/audit", params={"mode_id": mode_id})).json()
+        assert [(a["change"], a["actor"], a["note"]) for a in audit] == [
+            ("ended", "zhang.min", "panel works"), ("started", "li.wei", "replacing the panel")]
+

@@ -15,7 +15,7 @@ from adapters.video.adapter import VideoAnalyticsAdapter
 from gateway.alerts.escalation import Escalator
 from gateway.alerts.feed import AlertFeed
 from gateway.alerts.manager import AlertManager
-from gateway.alerts.model import Alert
+from gateway.alerts.model import Alert, AlertSpec
 from gateway.backoff import Backoff
 from gateway.bus import EventBus
 from gateway.clock import Clock, SystemClock
@@ -186,9 +186,9 @@ class Gateway:
                 for waiting in waits:
                     waiting.cancel()
 
-    def _alert_raised(self, alert: Alert) -> None:
+    def _alert_raised(self, alert: Alert, spec: AlertSpec) -> None:
         if self._evidence is not None:
-            self._evidence.alert_raised(alert)
+            self._evidence.alert_raised(alert, spec.snapshot)
 
     def _alert_changed(self, alert: Alert) -> None:
         if self._escalator is not None:

@@ -29,18 +29,24 @@ class EvidenceLinker:
         for device in devices:
             if isinstance(device, CameraConfig) and device.analytics is not None:
                 self._cameras_by_zone.setdefault(device.zone, []).append(device.id)
+        self._analysed = {camera for found in self._cameras_by_zone.values()
+                          for camera in found}
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def alert_raised(self, alert: Alert) -> None:
-        """Called on the loop for each new alert."""
-        cameras = self._cameras_by_zone.get(alert.zone)
+    def alert_raised(self, alert: Alert, cameras: Sequence[str] | None = None) -> None:
+        """Called on the loop for each new alert, with the cameras its rule names (None:
+        the analysed cameras in its zone)."""
+        if cameras is None:
+            cameras = self._cameras_by_zone.get(alert.zone, [])
+        else:
+            cameras = [camera for camera in cameras if camera in self._analysed]
         if not cameras:
             return
         task = asyncio.create_task(self._capture(alert, cameras), name=f"evidence {alert.id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _capture(self, alert: Alert, cameras: list[str]) -> None:
+    async def _capture(self, alert: Alert, cameras: Sequence[str]) -> None:
         links: list[str] = []
         for camera_id in cameras:
             try:

@@ -155,7 +155,7 @@ def _impossible(tests: list[PointTest]) -> str | None:
     if len({repr(value) for value in equals}) > 1:
         return f"equals both {' and '.join(repr(v) for v in equals)}"
     if low > high:
-        return f"no number is above {low} and below {high}"
+        return f"no number is above {low:g} and below {high:g}"
     if equals and isinstance(equals[0], int | float) and not isinstance(equals[0], bool) and (
             not low <= equals[0] <= high):
         return f"equals {equals[0]!r} outside its range"

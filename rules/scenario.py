@@ -92,6 +92,8 @@ class Expectation(StrictModel):
     escalated: str | None = Field(default=None, description="...escalated.")
     resolved: str | None = Field(default=None, description="...auto-resolved.")
     not_raised: str | None = Field(default=None, description="...never raised.")
+    not_resolved: str | None = Field(default=None,
+                                     description="...never auto-resolved (latching).")
     device: str | None = Field(default=None, description="For this device.")
     at: str | None = Field(default=None, description="At this time (to the second).")
     severity: Severity | None = Field(default=None, description="With this severity.")
@@ -102,18 +104,20 @@ class Expectation(StrictModel):
     @model_validator(mode="after")
     def _one_kind(self) -> Expectation:
         if len(self.kinds()) != 1:
-            raise ValueError("give one of raised, repeated, escalated, resolved, not_raised")
+            raise ValueError("give one of raised, repeated, escalated, resolved, not_raised, "
+                             "not_resolved")
         return self
 
     def kinds(self) -> list[tuple[str, str]]:
         names = {"raised": "raised", "repeated": "repeated", "escalated": "escalated",
-                 "resolved": "auto_resolved", "not_raised": "not_raised"}
+                 "resolved": "auto_resolved", "not_raised": "not_raised",
+                 "not_resolved": "not_auto_resolved"}
         return [(action, getattr(self, field)) for field, action in names.items()
                 if getattr(self, field) is not None]
 
     def describe(self) -> str:
         [(kind, target)] = self.kinds()
-        text = f"{kind.replace('auto_', '')} {target}"
+        text = f"{kind.replace('auto_', '')} {target}"  # as written: resolved, not_resolved
         for name in ("device", "at", "severity", "drill", "forwarded_to"):
             value = getattr(self, name)
             if value is not None:
@@ -225,7 +229,8 @@ def check(expectations: tuple[Expectation, ...], happenings: list[Happening],
 
 def _met(expectation: Expectation, happenings: list[Happening], clockwork: Clockwork) -> bool:
     [(kind, target)] = expectation.kinds()
-    action = "raised" if kind == "not_raised" else kind
+    negated = kind.startswith("not_")
+    action = {"not_raised": "raised", "not_auto_resolved": "auto_resolved"}.get(kind, kind)
     at = (clockwork.resolve(expectation.at, clockwork.start)
           if expectation.at is not None else None)
     found = [h for h in happenings
@@ -236,4 +241,4 @@ def _met(expectation: Expectation, happenings: list[Happening], clockwork: Clock
              and expectation.drill in (None, h.drill)
              and (expectation.forwarded_to is None
                   or sorted(expectation.forwarded_to) == sorted(h.channels))]
-    return not found if kind == "not_raised" else bool(found)
+    return not found if negated else bool(found)

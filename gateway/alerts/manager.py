@@ -38,7 +38,7 @@ class AlertManager:
     def __init__(self, store: AlertStore, clock: Clock, tz: tzinfo,
                  places: Callable[[Alert], Place], forward_drills: Mapping[str, bool],
                  feed: AlertFeed, on_enqueued: Callable[[], None],
-                 on_raised: Callable[[Alert], None] = lambda _alert: None,
+                 on_raised: Callable[[Alert, AlertSpec], None] = lambda _alert, _spec: None,
                  evidence_base_url: str = "",
                  on_changed: Callable[[Alert], None] = lambda _alert: None) -> None:
         self._store = store
@@ -130,12 +130,13 @@ class AlertManager:
                 location=spec.location, state=AlertState.OPEN, latching=spec.latching,
                 drill=spec.drill, raised_at=spec.ts or now, last_event_at=spec.ts or now,
                 event_count=1, revision=1, channels=spec.channels, evidence=spec.evidence,
-                escalation=tuple(sorted(spec.escalation, key=lambda step: step.after_s)))
+                escalation=tuple(sorted(spec.escalation, key=lambda step: step.after_s)),
+                sop=spec.sop)
             self._save(alert, created=True, action="raised", from_state=None, actor=SYSTEM,
                        note="", now=now)
             log.info("alert %s raised: %s %s (%s)", alert.id, alert.severity.value,
                      alert.title, alert.location)
-            self._loop.call_soon_threadsafe(self._on_raised, alert)
+            self._loop.call_soon_threadsafe(self._on_raised, alert, spec)
             return alert
         severity = max(current.severity, spec.severity, key=lambda s: s.rank)
         alert = replace(current, event_count=current.event_count + 1,

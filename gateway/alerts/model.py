@@ -140,6 +140,7 @@ class Alert:
     receipts: dict[str, str] = field(default_factory=dict)
     escalation: tuple[EscalationStep, ...] = ()
     escalation_level: int = 0
+    sop: str = ""
 
     @property
     def active(self) -> bool:
@@ -182,6 +183,7 @@ class Alert:
             "evidence": list(self.evidence),
             "receipts": dict(self.receipts),
             "escalation_level": self.escalation_level,
+            "sop": self.sop,
             "next_escalation_at": (None if (due := self.next_escalation_at) is None
                                    else iso(due, tz)),
         }

@@ -22,6 +22,7 @@ CREATE TABLE IF NOT EXISTS alerts (
     receipts      TEXT NOT NULL,
     escalation    TEXT NOT NULL DEFAULT '[]',  -- JSON list of escalation steps
     escalation_level INTEGER NOT NULL DEFAULT 0,  -- how many of them were applied
+    sop           TEXT NOT NULL DEFAULT '',  -- the procedure the rule names
     updated_at    REAL NOT NULL
 );
 -- At most one active alert per key: repeats update it instead of raising another.

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 _ALERT_COLUMNS = (
     "id, key, rule_id, site, device_id, zone, category, severity, title, message, location, "
     "state, latching, drill, raised_at, last_event_at, event_count, revision, channels, "
-    "evidence, receipts, escalation, escalation_level"
+    "evidence, receipts, escalation, escalation_level, sop"
 )
 
 _HISTORY_COLUMNS = ("h.at, h.action, h.from_state, h.to_state, h.actor, h.note, h.revision, "
@@ -268,13 +268,14 @@ def _alert_values(alert: Alert) -> tuple[Any, ...]:
         alert.last_event_at, alert.event_count, alert.revision, json.dumps(list(alert.channels)),
         json.dumps(list(alert.evidence)), json.dumps(alert.receipts),
         json.dumps([_step_dict(step) for step in alert.escalation]), alert.escalation_level,
+        alert.sop,
     )
 
 
 def _alert(row: tuple[Any, ...]) -> Alert:
     (alert_id, key, rule_id, site, device_id, zone, category, severity, title, message,
      location, state, latching, drill, raised_at, last_event_at, event_count, revision,
-     channels, evidence, receipts, escalation, escalation_level) = row
+     channels, evidence, receipts, escalation, escalation_level, sop) = row
     return Alert(
         id=alert_id, key=key, rule_id=rule_id, site=site, device_id=device_id, zone=zone,
         category=Category(category), severity=Severity(severity), title=title,
@@ -283,7 +284,7 @@ def _alert(row: tuple[Any, ...]) -> Alert:
         event_count=event_count, revision=revision, channels=tuple(json.loads(channels)),
         evidence=tuple(json.loads(evidence)), receipts=json.loads(receipts),
         escalation=tuple(_step(item) for item in json.loads(escalation)),
-        escalation_level=escalation_level,
+        escalation_level=escalation_level, sop=sop,
     )
 
 

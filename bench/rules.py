@@ -151,7 +151,8 @@ def measure(devices: int, rules: int, events: int) -> dict[str, Any]:
     baseline_s = min(run_baseline(config, stream) for _ in range(ROUNDS))
     return {
         "devices": len(config.devices), "rules": len(config.rules), "events": len(stream),
-        "events_reaching_rules": touching, "outcomes": outcomes, "config_s": round(built, 2), "compile_s": round(compiled, 2),
+        "events_reaching_rules": touching, "outcomes": outcomes,
+        "config_s": round(built, 2), "compile_s": round(compiled, 2),
         "events_per_s": round(len(stream) / engine_s),
         "baseline_events_per_s": round(len(stream) / baseline_s),
         "ratio": round(baseline_s / engine_s, 4),

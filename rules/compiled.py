@@ -130,10 +130,9 @@ class CompiledRuleEngine:
         return outcomes
 
     def on_event(self, event: Event) -> list[Outcome]:
-        if not self._started:
-            self.start(event.ts)
-        outcomes: list[Outcome] = (self.on_time(event.ts)
-                                   if self._timers and self._timers[0][0] <= event.ts else [])
+        outcomes = [] if self._started else self.start(event.ts)
+        if self._timers and self._timers[0][0] <= event.ts:
+            outcomes += self.on_time(event.ts)
         if event.quality is not Quality.GOOD:
             return outcomes
         device_id, point = event.device_id, event.point
@@ -199,9 +198,9 @@ class CompiledRuleEngine:
                 window.units.append(unit)
         return unit
 
-    def _evaluate(self, unit: _Unit, event: Event | None, previous: PointValue,
+    def _evaluate(self, unit: _Unit, event: Event, previous: PointValue,
                   outcomes: list[Outcome]) -> None:
-        ts = event.ts if event is not None else 0.0
+        ts = event.ts
         now_true = unit.rule.predicate(self.values,
                                        Cause(unit.device.id, unit.match, event, previous))
         if unit.rule.momentary:

@@ -214,6 +214,7 @@ class Gateway:
             "channels": {w.channel.id: {"delivered": w.delivered, "failures": w.failures,
                                         "failing": w.failing_since is not None}
                          for w in self.workers},
+            "rules": self.engine.stats(),
             "devices_offline": sorted(d.id for d in self.registry.devices.values()
                                       if d.availability is Availability.OFFLINE),
         }

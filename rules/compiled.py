@@ -181,6 +181,13 @@ class CompiledRuleEngine:
     def next_deadline(self) -> float | None:
         return self._timers[0][0] if self._timers else None
 
+    def stats(self) -> dict[str, int]:
+        """For /health: rules, followed units, units holding, timers and window edges due."""
+        units = [unit for found in self._units.values() for unit in found.values()]
+        return {"rules": len(self._rules), "units": len(units),
+                "holding": sum(unit.cond for unit in units),
+                "scheduled": len(self._timers)}
+
     # -- units --------------------------------------------------------------------------
 
     def _unit(self, rule: _Rule, device_id: str, match: str, ts: float,

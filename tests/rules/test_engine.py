@@ -176,6 +176,7 @@ FOR_RULE = """\
 def test_for_raises_when_held_and_an_interruption_restarts_it(tmp_path: Path) -> None:
     driver = one(tmp_path, FOR_RULE)
     driver.send(f"{DAY} 10:00", "gs-main", "open", True)
+    assert driver.engine.stats() == {"rules": 1, "units": 1, "holding": 1, "scheduled": 1}
     assert driver.tick(f"{DAY} 10:04:59") == []
     driver.send(f"{DAY} 10:04:59", "gs-main", "open", False)
     driver.send(f"{DAY} 10:05:30", "gs-main", "open", True)

@@ -196,7 +196,9 @@ async def _school_day(fleet: MqttDeviceFleet, school: SimulatedSchool, every_s: 
         if stop.done() or (deadline is not None and loop.time() >= deadline):
             break
         if step % 6 == 3:
-            exit_blocked = not exit_blocked
+            # Boxes stay for two turns, long enough for the exit-blocked rule (2 minutes
+            # at the default pace).
+            exit_blocked = step % 12 == 3
             log.info("demo: %s the east exit of building A",
                      "boxes are stacked in front of" if exit_blocked else "somebody clears")
             school.cameras.control(0, CameraControl(block_exit=0.7 if exit_blocked else 0.0))
@@ -229,9 +231,12 @@ async def _school_day(fleet: MqttDeviceFleet, school: SimulatedSchool, every_s: 
             await fleet.set_temperature(charger, 26.0)
         else:
             gate = rng.choice(gates)
-            log.info("demo: %s opens and closes; a registered car passes the main gate", gate)
+            registered = step % 12 == 2
+            plate = "京A12345" if registered else "沪C55555"
+            log.info("demo: %s opens and closes; %s car (%s) passes the main gate", gate,
+                     "a registered" if registered else "an unregistered", plate)
             await fleet.open_gate(gate)
-            main_gate.vehicle_passes(1, "沪A·12345")
+            main_gate.vehicle_passes(1, plate)
             await asyncio.sleep(2)
             await fleet.close_gate(gate)
         log.info("demo: the police simulator has received %d alert document(s)",

@@ -15,81 +15,16 @@ import argparse
 import asyncio
 import json
 import tempfile
-import threading
 import time
 from pathlib import Path
-from typing import Any
-
-import paho.mqtt.client as paho
-from paho.mqtt.enums import CallbackAPIVersion
 
 from adapters.base import AdapterContext
 from adapters.mqtt import MqttAdapter, MqttSettings, PanicButtonConfig
+from bench.mqtt_load import PREFIX, RAW_CLIENT_ID, publish, raw_receive, register_session
 from gateway.bus import EventBus
 from gateway.clock import SystemClock
 from gateway.events import Event
 from simulators.mosquitto import MosquittoBroker
-
-PREFIX = "campus/bench"
-
-
-def _register_session(port: int, client_id: str) -> None:
-    """Subscribe once with a persistent session, so the broker queues for it."""
-    done = threading.Event()
-    client = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
-                         clean_session=False)
-    client.on_connect = lambda c, *_: c.subscribe(f"{PREFIX}/#", qos=1)
-    client.on_subscribe = lambda *_: done.set()
-    client.connect("127.0.0.1", port)
-    client.loop_start()
-    done.wait(10)
-    client.disconnect()
-    client.loop_stop()
-
-
-def _publish(port: int, messages: list[tuple[str, bytes]]) -> None:
-    acked = threading.Event()
-    remaining = [len(messages)]
-
-    def on_publish(*_: Any) -> None:
-        remaining[0] -= 1
-        if remaining[0] == 0:
-            acked.set()
-
-    client = paho.Client(CallbackAPIVersion.VERSION2, client_id="bench-publisher")
-    client.max_inflight_messages_set(1000)
-    client.on_publish = on_publish
-    client.connect("127.0.0.1", port)
-    client.loop_start()
-    for topic, payload in messages:
-        client.publish(topic, payload, qos=1)
-    if not acked.wait(120):
-        raise RuntimeError("the broker did not take all messages")
-    client.disconnect()
-    client.loop_stop()
-
-
-def _raw_receive(port: int, count: int) -> float:
-    done = threading.Event()
-    received = [0]
-
-    def on_message(*_: Any) -> None:
-        received[0] += 1
-        if received[0] == count:
-            done.set()
-
-    client = paho.Client(CallbackAPIVersion.VERSION2, client_id="bench-raw",
-                         clean_session=False)
-    client.on_message = on_message
-    started = time.perf_counter()
-    client.connect("127.0.0.1", port)
-    client.loop_start()
-    if not done.wait(300):
-        raise RuntimeError(f"raw paho received {received[0]} of {count}")
-    elapsed = time.perf_counter() - started
-    client.disconnect()
-    client.loop_stop()
-    return elapsed
 
 
 async def _adapter_receive(port: int, devices: list[PanicButtonConfig],
@@ -146,14 +81,14 @@ def run(kind: str, count: int, device_count: int, rounds: int) -> None:
     with tempfile.TemporaryDirectory() as directory, \
             MosquittoBroker(workdir=Path(directory)) as broker:
         port = broker.port
-        for client_id in ("bench-raw", "bench-adapter"):
-            _register_session(port, client_id)
+        for client_id in (RAW_CLIENT_ID, "bench-adapter"):
+            register_session(port, client_id)
         for round_number in range(rounds):
-            _publish(port, messages)  # the broker queues a copy for each session
+            publish(port, messages)  # the broker queues a copy for each session
             adapter_first = round_number % 2 == 1
             if adapter_first:
                 adapter_s, counters = asyncio.run(_adapter_receive(port, devices, events))
-            raw_rates.append(count / _raw_receive(port, count))
+            raw_rates.append(count / raw_receive(port, count))
             if not adapter_first:
                 adapter_s, counters = asyncio.run(_adapter_receive(port, devices, events))
             adapter_rates.append(count / adapter_s)

@@ -1,0 +1,140 @@
+"""The site `bench.ingest` runs: the school of config/school.yaml (its site, zones,
+calendar and whatever else its rules may refer to) with many MQTT devices spread over its
+zones in place of its own devices, and the school's rule pack (`bench.ingest_rules`).
+
+Every MQTT device type the gateway knows is generated; panic buttons and gate sensors make
+up most of the site. The channels the rules name become file channels in the work folder.
+The gateway runs on a clock set to a fixed site time (`SITE_TIME`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from adapters.mqtt.config import MqttDeviceBase
+from bench.ingest_rules import FALLBACK_RULES, SCHOOL, PackFile, device_types, select_rules
+from bench.mqtt_load import PREFIX
+from gateway.clock import SystemClock
+from gateway.config.loader import ConfigError, load_config, load_yaml
+from gateway.config.models import GatewayConfig
+
+GATEWAY_CLIENT_ID = "bench-gateway"
+OWN_SECTIONS = frozenset({"adapters", "devices", "channels", "rules", "store", "api"})
+"""What the bench writes itself; every other section of the school's config is kept."""
+DEFAULT_CHANNELS = frozenset({"police", "alert-log"})
+
+WEIGHTS = {"panic_button": 4.0, "gate_sensor": 5.0}
+"""Share of the site per device type."""
+OTHER_WEIGHT = 0.25
+"""Share of any other MQTT type (a canteen gas detector, an e-bike charging monitor)."""
+
+
+@dataclass(frozen=True)
+class BenchSite:
+    config: GatewayConfig
+    rule_files: tuple[PackFile, ...]
+    """The pack's files in force; empty when the fallback rules are."""
+    rule_note: str
+    """Empty, or why the fallback rules are in force."""
+
+
+def mqtt_device_types() -> list[str]:
+    return [name for name, model in device_types().items()
+            if issubclass(model, MqttDeviceBase)]
+
+
+def school_sections() -> dict[str, Any]:
+    """The school's config without the sections the bench writes itself."""
+    data, _origins = load_yaml(SCHOOL)
+    if not isinstance(data, dict) or not isinstance(data.get("zones"), list):
+        raise ValueError(f"{SCHOOL} lists no zones")
+    return {key: value for key, value in data.items() if key not in OWN_SECTIONS}
+
+
+def device_counts(total: int, types: list[str]) -> dict[str, int]:
+    """How many devices of each type make up `total`."""
+    weights = {name: WEIGHTS.get(name, OTHER_WEIGHT) for name in types}
+    scale = total / sum(weights.values())
+    counts = {name: int(weight * scale) for name, weight in weights.items()}
+    bulk = "gate_sensor" if "gate_sensor" in counts else types[0]
+    counts[bulk] += total - sum(counts.values())
+    return counts
+
+
+def _devices(counts: dict[str, int], zones: list[Any]) -> list[dict[str, Any]]:
+    devices: list[dict[str, Any]] = []
+    for kind, count in counts.items():
+        short = "".join(word[0] for word in kind.split("_"))
+        for number in range(count):
+            zone = zones[(number * 7 + len(devices)) % len(zones)]
+            devices.append({"id": f"{short}-{number:04d}", "type": kind,
+                            "name": f"{kind.replace('_', ' ')} {number}", "zone": zone["id"],
+                            "location": f"{zone['name']}, point {number}",
+                            "heartbeat_s": 60})
+    return devices
+
+
+def _document(workdir: Path, broker_port: int, school: dict[str, Any],
+              devices: list[dict[str, Any]], channels: set[str]) -> dict[str, Any]:
+    return {
+        **school,
+        "adapters": {"mqtt": {"port": broker_port, "client_id": GATEWAY_CLIENT_ID,
+                              "topic_prefix": PREFIX}},
+        "devices": devices,
+        "channels": [{"type": "file", "id": name, "path": str(workdir / f"{name}.jsonl")}
+                     for name in sorted(channels)],
+        "store": {"path": str(workdir / "alerts.db")},
+        "api": {"port": 0, "token": "bench"},
+    }
+
+
+def build_site(workdir: Path, broker_port: int, device_total: int) -> BenchSite:
+    """Write the site's config into `workdir` and load it."""
+    types = mqtt_device_types()
+    school = school_sections()
+    devices = _devices(device_counts(device_total, types), school["zones"])
+    files, channels = select_rules(set(types), workdir)
+    base = _document(workdir, broker_port, school, devices, channels | DEFAULT_CHANNELS)
+    path = workdir / "site.yaml"
+    note = "no file of the school's rule pack applies to the bench site"
+    if files:
+        includes = "".join(f"\n  - !include {json.dumps(str(f.include))}" for f in files)
+        path.write_text(yaml.safe_dump(base, allow_unicode=True, sort_keys=False)
+                        + f"rules:{includes}\n", encoding="utf-8")
+        try:
+            return BenchSite(load_config(path), tuple(files), "")
+        except ConfigError as error:
+            note = (f"the rule pack ({', '.join(f.describe() for f in files)}) did not "
+                    f"load: " + "; ".join(error.problems[:3]))
+    path.write_text(yaml.safe_dump({**base, "rules": list(FALLBACK_RULES)},
+                                   allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return BenchSite(load_config(path), (), f"{note}; {len(FALLBACK_RULES)} fallback rules "
+                     "stand in for it")
+
+
+SITE_TIME = "2026-03-11 10:00"
+"""When the bench runs, in site time: a Wednesday morning in class hours of the spring
+term, so that the rules' calendar windows (nights, class hours, peak hours) are the same on
+every run, whenever it is started."""
+
+
+class ShiftedClock(SystemClock):
+    """The real clock, moved so that it starts at `start` (unix seconds)."""
+
+    def __init__(self, start: float) -> None:
+        self._offset = start - time.time()
+
+    def now(self) -> float:
+        return time.time() + self._offset
+
+
+def site_instant(config: GatewayConfig, local: str) -> float:
+    """Unix seconds of `local` (`YYYY-MM-DD HH:MM`) in the site's time zone."""
+    return datetime.fromisoformat(local).replace(tzinfo=config.site.tz).timestamp()

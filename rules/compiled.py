@@ -29,7 +29,7 @@ from gateway.config.models import GatewayConfig
 from gateway.events import Event, PointValue, Quality
 from rules.bindings import DeviceInfo, PointIndex, bind, device_infos, other_points, own_points
 from rules.calendar import CalendarError, SchoolCalendar, Window
-from rules.conditions import MISSING, Cause, Predicate, Values, compile_condition
+from rules.conditions import MISSING, Predicate, Values, compile_condition
 from rules.config import RuleConfig, point_tests
 from rules.engine import ModeLookup, Outcome
 from rules.timers import Held, HeldLog, MemoryHeldLog
@@ -137,10 +137,14 @@ class CompiledRuleEngine:
             return outcomes
         device_id, point = event.device_id, event.point
         index = self._index_of.get(device_id)
-        exact = index.exact.get(point, ()) if index is not None else ()
-        globbed = [(found.group(1), number) for pattern, number in index.globs
-                   if (found := pattern.fullmatch(point))] if index is not None else []
-        watchers = self._watchers.get((device_id, point))
+        exact: tuple[int, ...] = ()
+        globbed: list[tuple[str, int]] = []
+        if index is not None:
+            exact = index.exact.get(point, ())
+            if index.globs:
+                globbed = [(found.group(1), number) for pattern, number in index.globs
+                           if (found := pattern.fullmatch(point))]
+        watchers = self._watchers.get((device_id, point)) if self._watchers else None
         if not exact and not globbed and watchers is None:
             return outcomes
         previous = self.values.get((device_id, point), MISSING)
@@ -192,7 +196,9 @@ class CompiledRuleEngine:
 
     def _unit(self, rule: _Rule, device_id: str, match: str, ts: float,
               outcomes: list[Outcome]) -> _Unit:
-        units = self._units.setdefault((rule.number, device_id), {})
+        units = self._units.get((rule.number, device_id))
+        if units is None:
+            units = self._units[(rule.number, device_id)] = {}
         unit = units.get(match)
         if unit is None:
             device = self._devices[device_id]
@@ -208,8 +214,7 @@ class CompiledRuleEngine:
     def _evaluate(self, unit: _Unit, event: Event, previous: PointValue,
                   outcomes: list[Outcome]) -> None:
         ts = event.ts
-        now_true = unit.rule.predicate(self.values,
-                                       Cause(unit.device.id, unit.match, event, previous))
+        now_true = unit.rule.predicate(self.values, unit.device.id, unit.match, event, previous)
         if unit.rule.momentary:
             rising = now_true and (unit.rule.each_occurs or not unit.cond)
             unit.cond = now_true

@@ -1,16 +1,15 @@
 """Conditions compiled into plain predicates, once per rule.
 
 A predicate sees the latest values, the device and `*` match it is evaluated for, and the
-event that caused the evaluation (with the value it replaced), so that `event:` and
-`changed_to:` tests are true only for that event. A value never heard is unknown, and a
-test on an unknown value is false.
+event that caused the evaluation with the value it replaced (`MISSING` when none), so
+that `event:` and `changed_to:` tests are true only for that event. A value never heard is
+unknown, and a test on an unknown value is false.
 """
 
 from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from gateway.events import AVAILABILITY, Event, PointValue
@@ -22,18 +21,8 @@ MISSING: Any = object()
 Values = dict[tuple[str, str], PointValue]
 
 
-@dataclass(frozen=True, slots=True)
-class Cause:
-    """What is being evaluated: for which device and `*` match, and because of which event
-    (None: a timer or a calendar window)."""
-
-    device_id: str
-    match: str
-    event: Event | None
-    previous: PointValue = MISSING
-
-
-Predicate = Callable[[Values, Cause], bool]
+Predicate = Callable[[Values, str, str, Event, PointValue], bool]
+"""(values, device id, `*` match, the event being evaluated, the value it replaced)."""
 
 
 def compile_condition(condition: Condition) -> Predicate:
@@ -41,13 +30,16 @@ def compile_condition(condition: Condition) -> Predicate:
         return _compile_test(condition)
     if isinstance(condition, NotOf):
         inner = compile_condition(condition.not_)
-        return lambda values, cause: not inner(values, cause)
+        return lambda values, device, match, event, previous: not inner(
+            values, device, match, event, previous)
     parts = tuple(compile_condition(part) for part in (
         condition.all if isinstance(condition, AllOf) else condition.any))
     if isinstance(condition, AllOf):
-        return lambda values, cause: all(part(values, cause) for part in parts)
+        return lambda values, device, match, event, previous: all(
+            part(values, device, match, event, previous) for part in parts)
     assert isinstance(condition, AnyOf)
-    return lambda values, cause: any(part(values, cause) for part in parts)
+    return lambda values, device, match, event, previous: any(
+        part(values, device, match, event, previous) for part in parts)
 
 
 def subject(test: PointTest) -> str:
@@ -61,33 +53,32 @@ def _compile_test(test: PointTest) -> Predicate:
     other = test.device
     check = _value_check(test)
     if test.event is not None:
-        def on_event(values: Values, cause: Cause) -> bool:
-            event = cause.event
-            return (event is not None and event.point == _bind(point, globbed, cause.match)
-                    and event.device_id == (other or cause.device_id) and check(event.value))
+        def on_event(values: Values, device: str, match: str, event: Event,
+                     previous: PointValue) -> bool:
+            return (event.point == _bind(point, globbed, match)
+                    and event.device_id == (other or device) and check(event.value))
         return on_event
     edges = test.comparators()
     if "changed_to" in edges or "changed_from" in edges:
         return _edge_test(point, globbed, other, edges)
 
-    def on_state(values: Values, cause: Cause) -> bool:
-        value = values.get((other or cause.device_id, _bind(point, globbed, cause.match)),
-                           MISSING)
+    def on_state(values: Values, device: str, match: str, event: Event,
+                 previous: PointValue) -> bool:
+        value = values.get((other or device, _bind(point, globbed, match)), MISSING)
         return value is not MISSING and check(value)
     return on_state
 
 
 def _edge_test(point: str, globbed: bool, other: str | None,
                edges: dict[str, Any]) -> Predicate:
-    def changed(values: Values, cause: Cause) -> bool:
-        event = cause.event
-        if (event is None or event.device_id != (other or cause.device_id)
-                or event.point != _bind(point, globbed, cause.match)
-                or cause.previous is MISSING or cause.previous == event.value):
+    def changed(values: Values, device: str, match: str, event: Event,
+                previous: PointValue) -> bool:
+        if (event.device_id != (other or device) or event.point != _bind(point, globbed, match)
+                or previous is MISSING or previous == event.value):
             return False
         if "changed_to" in edges and not _same(event.value, edges["changed_to"]):
             return False
-        return "changed_from" not in edges or _same(cause.previous, edges["changed_from"])
+        return "changed_from" not in edges or _same(previous, edges["changed_from"])
     return changed
 
 

@@ -2,14 +2,16 @@
 
 A rule gives an alert escalation steps, each due a number of seconds after the alert was
 raised. The escalator sleeps until the earliest due step of any open alert, has the alert
-manager apply it, and repeats. Its schedule is read from the store each time it wakes, so
+manager apply it, and repeats. It reads the open alerts from the store once, on start, so
 after a restart every step still fires at its original time (at once if that time passed
-while the gateway was down). A newly raised or acknowledged alert wakes it.
+while the gateway was down); after that, every stored change of an alert updates its
+schedule in memory, so a busy gateway never re-reads its alerts to escalate them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
 
 from gateway.alerts.manager import AlertManager
@@ -30,14 +32,24 @@ class Escalator:
         self._clock = clock
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
+        self._next: dict[str, tuple[float, int]] = {}  # alert id -> (due, level)
+        self._queue: list[tuple[float, str, int]] = []  # the same, as a heap; stale kept
 
     def alert_changed(self, alert: Alert) -> None:
-        """Manager callback: a change to an alert with steps may move the next deadline."""
-        if alert.escalation:
+        """Manager callback: every stored change to an alert, with its next step if any."""
+        due = alert.next_escalation_at
+        if due is None:
+            self._next.pop(alert.id, None)
+            return
+        if self._next.get(alert.id) == (due, alert.escalation_level):
+            return
+        self._next[alert.id] = (due, alert.escalation_level)
+        heapq.heappush(self._queue, (due, alert.id, alert.escalation_level))
+        if due <= self._clock.now() or due == self._queue[0][0]:
             self.wake()
 
     def wake(self) -> None:
-        """Read the schedule again now."""
+        """Look at the schedule again now."""
         self._idle.clear()
         self._wake.set()
 
@@ -47,6 +59,7 @@ class Escalator:
 
     async def run(self) -> None:
         """Apply due steps, then sleep until the next one or a wake-up, until cancelled."""
+        await self._load()
         while True:
             self._wake.clear()
             try:
@@ -67,22 +80,31 @@ class Escalator:
                 for waiting in waits:
                     waiting.cancel()
 
+    async def _load(self) -> None:
+        while True:
+            try:
+                alerts = await self._manager.escalating()
+            except Exception:
+                log.exception("cannot read alerts to escalate; trying again in %.0f s",
+                              RETRY_S)
+                await self._clock.sleep(RETRY_S)
+                continue
+            for alert in alerts:
+                self.alert_changed(alert)
+            return
+
     async def escalate_due(self) -> float | None:
         """Apply every step that is due; returns when the next one is due, if any."""
-        deadline: float | None = None
-        for alert in await self._manager.escalating():
-            due = await self._catch_up(alert)
-            if due is not None and (deadline is None or due < deadline):
-                deadline = due
-        return deadline
-
-    async def _catch_up(self, alert: Alert) -> float | None:
-        """Apply the due steps of one alert in order; when its next step is due."""
-        current: Alert | None = alert
-        while current is not None:
-            due = current.next_escalation_at
-            if due is None or due > self._clock.now():
+        while self._queue:
+            due, alert_id, level = self._queue[0]
+            if self._next.get(alert_id) != (due, level):
+                heapq.heappop(self._queue)  # acknowledged, resolved or already applied
+                continue
+            if due > self._clock.now():
                 return due
-            current = await self._manager.escalate(current.id, current.escalation_level)
-        # Acknowledged or changed meanwhile: that change wakes the escalator again.
+            escalated = await self._manager.escalate(alert_id, level)
+            if escalated is not None:
+                self.alert_changed(escalated)  # its next step, if any
+            elif self._next.get(alert_id) == (due, level):
+                del self._next[alert_id]  # no longer open: nothing more to do
         return None

@@ -1,6 +1,8 @@
 """The site `bench.ingest` runs: the school of config/school.yaml (its site, zones,
 calendar and whatever else its rules may refer to) with many MQTT devices spread over its
-zones in place of its own devices, and the school's rule pack (`bench.ingest_rules`).
+zones in place of its own devices, and the school's whole rule pack, included as the school
+includes it (rules about device types the bench site lacks select no device and cost
+nothing).
 
 Every MQTT device type the gateway knows is generated; panic buttons and gate sensors make
 up most of the site. The channels the rules name become file channels in the work folder.
@@ -14,21 +16,23 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
 
 from adapters.mqtt.config import MqttDeviceBase
-from bench.ingest_rules import FALLBACK_RULES, SCHOOL, PackFile, device_types, select_rules
+from adapters.registry import DeviceConfig
 from bench.mqtt_load import PREFIX
 from gateway.clock import SystemClock
-from gateway.config.loader import ConfigError, load_config, load_yaml
+from gateway.config.loader import load_config, load_yaml
 from gateway.config.models import GatewayConfig
 
+SCHOOL = Path(__file__).resolve().parent.parent / "config" / "school.yaml"
 GATEWAY_CLIENT_ID = "bench-gateway"
 OWN_SECTIONS = frozenset({"adapters", "devices", "channels", "rules", "store", "api"})
 """What the bench writes itself; every other section of the school's config is kept."""
-DEFAULT_CHANNELS = frozenset({"police", "alert-log"})
+CHANNELS = ("police", "alert-log")
+"""The channels the school's rules name; here, files in the work folder."""
 
 WEIGHTS = {"panic_button": 4.0, "gate_sensor": 5.0}
 """Share of the site per device type."""
@@ -39,15 +43,24 @@ OTHER_WEIGHT = 0.25
 @dataclass(frozen=True)
 class BenchSite:
     config: GatewayConfig
-    rule_files: tuple[PackFile, ...]
-    """The pack's files in force; empty when the fallback rules are."""
-    rule_note: str
-    """Empty, or why the fallback rules are in force."""
+    rule_files: tuple[str, ...]
+    """The pack's files, as the school includes them."""
 
 
 def mqtt_device_types() -> list[str]:
-    return [name for name, model in device_types().items()
+    union = get_args(DeviceConfig)[0]
+    return [get_args(model.model_fields["type"].annotation)[0] for model in get_args(union)
             if issubclass(model, MqttDeviceBase)]
+
+
+def rule_pack(school: Path = SCHOOL) -> list[Path]:
+    """The files the school's config includes in its `rules:` list."""
+    root = yaml.compose(school.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    for key, value in root.value if isinstance(root, yaml.MappingNode) else ():
+        if key.value == "rules" and isinstance(value, yaml.SequenceNode):
+            return [(school.parent / item.value).resolve() for item in value.value
+                    if isinstance(item, yaml.ScalarNode) and item.tag == "!include"]
+    return []
 
 
 def school_sections() -> dict[str, Any]:
@@ -97,26 +110,15 @@ def _document(workdir: Path, broker_port: int, school: dict[str, Any],
 
 def build_site(workdir: Path, broker_port: int, device_total: int) -> BenchSite:
     """Write the site's config into `workdir` and load it."""
-    types = mqtt_device_types()
     school = school_sections()
-    devices = _devices(device_counts(device_total, types), school["zones"])
-    files, channels = select_rules(set(types), workdir)
-    base = _document(workdir, broker_port, school, devices, channels | DEFAULT_CHANNELS)
+    devices = _devices(device_counts(device_total, mqtt_device_types()), school["zones"])
+    pack = rule_pack()
+    base = _document(workdir, broker_port, school, devices, set(CHANNELS))
+    includes = "".join(f"\n  - !include {json.dumps(str(path))}" for path in pack)
     path = workdir / "site.yaml"
-    note = "no file of the school's rule pack applies to the bench site"
-    if files:
-        includes = "".join(f"\n  - !include {json.dumps(str(f.include))}" for f in files)
-        path.write_text(yaml.safe_dump(base, allow_unicode=True, sort_keys=False)
-                        + f"rules:{includes}\n", encoding="utf-8")
-        try:
-            return BenchSite(load_config(path), tuple(files), "")
-        except ConfigError as error:
-            note = (f"the rule pack ({', '.join(f.describe() for f in files)}) did not "
-                    f"load: " + "; ".join(error.problems[:3]))
-    path.write_text(yaml.safe_dump({**base, "rules": list(FALLBACK_RULES)},
-                                   allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return BenchSite(load_config(path), (), f"{note}; {len(FALLBACK_RULES)} fallback rules "
-                     "stand in for it")
+    path.write_text(yaml.safe_dump(base, allow_unicode=True, sort_keys=False)
+                    + f"rules:{includes}\n", encoding="utf-8")
+    return BenchSite(load_config(path), tuple(p.name for p in pack))
 
 
 SITE_TIME = "2026-03-11 10:00"

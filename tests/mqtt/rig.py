@@ -23,6 +23,8 @@ from adapters.mqtt.config import MqttDeviceBase
 from gateway.bus import EventBus
 from gateway.clock import Clock, VirtualClock
 from gateway.events import Event
+from simulators.mqtt_devices import MqttDeviceFleet
+from simulators.mqtt_devices.control import ControlServer
 
 SITE = "test-school"
 PREFIX = "campus/test"
@@ -144,3 +146,20 @@ async def rig(settings: MqttSettings, devices: Sequence[MqttDeviceBase],
     async with running_bus() as (bus, log), running_adapter(settings, devices, bus,
                                                              clock) as adapter:
         yield Rig(adapter, log, clock, bus)
+
+
+@asynccontextmanager
+async def controlled_fleet(host: str, port: int, devices: Sequence[MqttDeviceBase]
+                           ) -> AsyncIterator[tuple[Rig, MqttDeviceFleet, str]]:
+    """An adapter rig, and a simulated fleet of the same devices with its HTTP control
+    (its URL), on the broker at host:port."""
+    fleet = MqttDeviceFleet(devices, host, port, PREFIX, heartbeats=False)
+    control = ControlServer(fleet, "127.0.0.1", 0)
+    async with rig(settings_for(port), devices) as r:
+        await fleet.start()
+        await control.start()
+        try:
+            yield r, fleet, control.url
+        finally:
+            await control.stop()
+            await fleet.stop()

@@ -13,12 +13,13 @@ from adapters.mqtt import ChargingMonitorConfig, GasDetectorConfig
 from adapters.registry import DeviceConfig
 from gateway.config.loader import load_yaml
 from simulators.mqtt_devices import InvalidValue, MqttDeviceFleet, UnsupportedAction
-from simulators.mqtt_devices.control import ControlServer, run_line
+from simulators.mqtt_devices.control import run_line
 from simulators.mqtt_devices.messages import initial_state, messages_for
 from tests.conftest import Broker
 from tests.mqtt.rig import (
     PREFIX,
     charging_monitor,
+    controlled_fleet,
     gas_detector,
     panic_button,
     rig,
@@ -147,47 +148,39 @@ async def test_bad_payloads_are_counted_for_their_device_and_others_still_get_th
 
 async def test_control_verbs_take_values_over_http_and_on_lines(mosquitto: Broker) -> None:
     devices = [gas_detector("gas-canteen"), charging_monitor("ebike-charging-1")]
-    fleet = MqttDeviceFleet(devices, mosquitto.host, mosquitto.port, PREFIX, heartbeats=False)
-    control = ControlServer(fleet, "127.0.0.1", 0)
-    async with rig(settings_for(mosquitto.port), devices) as r:
-        await fleet.start()
-        await control.start()
-        try:
-            async with httpx.AsyncClient(base_url=control.url, timeout=5) as http:
-                leak = await http.post("/devices/gas-canteen/gas-leak", params={"value": 30})
-                await r.log.wait_point("gas-canteen", "lel_percent", 30.0)
-                default_leak = await http.post("/devices/gas-canteen/gas-leak")
-                clear = await http.post("/devices/gas-canteen/gas-clear")
-                await r.log.wait_point("gas-canteen", "gas_alarm", False)
-                hot = await http.post("/devices/ebike-charging-1/temperature",
-                                      params={"value": 66.5})
-                await r.log.wait_point("ebike-charging-1", "temperature_c", 66.5)
-                circuit = await http.post("/devices/ebike-charging-1/circuit-on")
-                smoke = await http.post("/devices/ebike-charging-1/smoke")
-                await r.log.wait_point("ebike-charging-1", "smoke", True)
-                no_value = await http.post("/devices/ebike-charging-1/temperature")
-                not_finite = await http.post("/devices/ebike-charging-1/temperature",
-                                             params={"value": "nan"})
-                too_much_gas = await http.post("/devices/gas-canteen/gas-leak",
-                                               params={"value": 140})
-                value_for_plain = await http.post("/devices/gas-canteen/gas-clear",
-                                                  params={"value": 1})
-                wrong_device = await http.post("/devices/gas-canteen/smoke")
-            assert await run_line(fleet, "temperature ebike-charging-1 71") == \
-                "ok: temperature ebike-charging-1 71"
-            await r.log.wait_point("ebike-charging-1", "temperature_c", 71.0)
-            assert await run_line(fleet, "gas-leak gas-canteen") == "ok: gas-leak gas-canteen"
-            assert await run_line(fleet, "smoke-clear ebike-charging-1") == \
-                "ok: smoke-clear ebike-charging-1"
-            await r.log.wait_point("ebike-charging-1", "smoke", False)
-            hot_word = await run_line(fleet, "temperature ebike-charging-1 hot")
-            missing = await run_line(fleet, "temperature ebike-charging-1")
-            extra = await run_line(fleet, "smoke ebike-charging-1 5")
-            too_many = await run_line(fleet, "gas-leak gas-canteen 30 40")
-            help_text = await run_line(fleet, "help")
-        finally:
-            await control.stop()
-            await fleet.stop()
+    async with controlled_fleet(mosquitto.host, mosquitto.port, devices) as (r, fleet, url):
+        async with httpx.AsyncClient(base_url=url, timeout=5) as http:
+            leak = await http.post("/devices/gas-canteen/gas-leak", params={"value": 30})
+            await r.log.wait_point("gas-canteen", "lel_percent", 30.0)
+            default_leak = await http.post("/devices/gas-canteen/gas-leak")
+            clear = await http.post("/devices/gas-canteen/gas-clear")
+            await r.log.wait_point("gas-canteen", "gas_alarm", False)
+            hot = await http.post("/devices/ebike-charging-1/temperature",
+                                  params={"value": 66.5})
+            await r.log.wait_point("ebike-charging-1", "temperature_c", 66.5)
+            circuit = await http.post("/devices/ebike-charging-1/circuit-on")
+            smoke = await http.post("/devices/ebike-charging-1/smoke")
+            await r.log.wait_point("ebike-charging-1", "smoke", True)
+            no_value = await http.post("/devices/ebike-charging-1/temperature")
+            not_finite = await http.post("/devices/ebike-charging-1/temperature",
+                                         params={"value": "nan"})
+            too_much_gas = await http.post("/devices/gas-canteen/gas-leak",
+                                           params={"value": 140})
+            value_for_plain = await http.post("/devices/gas-canteen/gas-clear",
+                                              params={"value": 1})
+            wrong_device = await http.post("/devices/gas-canteen/smoke")
+        assert await run_line(fleet, "temperature ebike-charging-1 71") == \
+            "ok: temperature ebike-charging-1 71"
+        await r.log.wait_point("ebike-charging-1", "temperature_c", 71.0)
+        assert await run_line(fleet, "gas-leak gas-canteen") == "ok: gas-leak gas-canteen"
+        assert await run_line(fleet, "smoke-clear ebike-charging-1") == \
+            "ok: smoke-clear ebike-charging-1"
+        await r.log.wait_point("ebike-charging-1", "smoke", False)
+        hot_word = await run_line(fleet, "temperature ebike-charging-1 hot")
+        missing = await run_line(fleet, "temperature ebike-charging-1")
+        extra = await run_line(fleet, "smoke ebike-charging-1 5")
+        too_many = await run_line(fleet, "gas-leak gas-canteen 30 40")
+        help_text = await run_line(fleet, "help")
     assert leak.status_code == 200 and leak.json()["state"]["gas_alarm"] is True
     assert leak.json()["state"]["lel_percent"] == 30.0
     assert default_leak.json()["state"]["lel_percent"] == 25.0

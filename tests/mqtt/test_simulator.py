@@ -15,11 +15,11 @@ import pytest
 from adapters.mqtt import PointMapping
 from gateway.clock import VirtualClock
 from simulators.mqtt_devices import MqttDeviceFleet, UnknownDevice, UnsupportedAction
-from simulators.mqtt_devices.control import ControlServer, run_line
+from simulators.mqtt_devices.control import run_line
 from simulators.mqtt_devices.messages import messages_for
 from tests.conftest import Broker
 from tests.helpers import free_port, wait_for_port
-from tests.mqtt.rig import PREFIX, gate_sensor, panic_button, rig, settings_for
+from tests.mqtt.rig import PREFIX, controlled_fleet, gate_sensor, panic_button, rig, settings_for
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMAND = "import typer; from simulators.mqtt_devices import command; typer.run(command)"
@@ -27,25 +27,17 @@ COMMAND = "import typer; from simulators.mqtt_devices import command; typer.run(
 
 async def test_http_control_presses_buttons_and_says_what_is_wrong(mosquitto: Broker) -> None:
     devices = [panic_button("pb-a-301"), gate_sensor("gs-main")]
-    fleet = MqttDeviceFleet(devices, mosquitto.host, mosquitto.port, PREFIX, heartbeats=False)
-    control = ControlServer(fleet, "127.0.0.1", 0)
-    async with rig(settings_for(mosquitto.port), devices) as r:
-        await fleet.start()
-        await control.start()
-        try:
-            async with httpx.AsyncClient(base_url=control.url, timeout=5) as http:
-                pressed = await http.post("/devices/pb-a-301/press")
-                event = await r.log.wait_point("pb-a-301", "pressed", True)
-                forced = await http.post("/devices/gs-main/force")
-                await r.log.wait_point("gs-main", "forced", True)
-                unknown = await http.post("/devices/pb-nowhere/press")
-                wrong = await http.post("/devices/gs-main/press")
-                no_such_action = await http.post("/devices/pb-a-301/dance")
-                listing = await http.get("/devices")
-                missing = await http.get("/devices/pb-nowhere")
-        finally:
-            await control.stop()
-            await fleet.stop()
+    async with (controlled_fleet(mosquitto.host, mosquitto.port, devices) as (r, _, url),
+                httpx.AsyncClient(base_url=url, timeout=5) as http):
+        pressed = await http.post("/devices/pb-a-301/press")
+        event = await r.log.wait_point("pb-a-301", "pressed", True)
+        forced = await http.post("/devices/gs-main/force")
+        await r.log.wait_point("gs-main", "forced", True)
+        unknown = await http.post("/devices/pb-nowhere/press")
+        wrong = await http.post("/devices/gs-main/press")
+        no_such_action = await http.post("/devices/pb-a-301/dance")
+        listing = await http.get("/devices")
+        missing = await http.get("/devices/pb-nowhere")
     assert pressed.status_code == 200 and pressed.json()["state"]["pressed"] is True
     assert event.urgent
     assert forced.json()["state"] == {"open": True, "forced": True, "heartbeat": 0}

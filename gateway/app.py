@@ -18,7 +18,7 @@ from gateway.alerts.manager import AlertManager
 from gateway.alerts.model import Alert, AlertSpec
 from gateway.backoff import Backoff
 from gateway.bus import EventBus
-from gateway.clock import Clock, SystemClock
+from gateway.clock import Clock, SystemClock, sleep_until
 from gateway.config.models import GatewayConfig
 from gateway.devices import DeviceRegistry
 from gateway.events import Availability, Event
@@ -176,15 +176,7 @@ class Gateway:
                 self.manager.submit(outcome)
             self._rule_deadline = self.engine.next_deadline()
             self._rule_timer.clear()
-            waits: set[asyncio.Future[object]] = {asyncio.ensure_future(self._rule_timer.wait())}
-            if self._rule_deadline is not None:
-                waits.add(asyncio.ensure_future(self.clock.sleep(
-                    max(self._rule_deadline - self.clock.now(), 0.0))))
-            try:
-                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                for waiting in waits:
-                    waiting.cancel()
+            await sleep_until(self.clock, self._rule_deadline, self._rule_timer)
 
     def _alert_raised(self, alert: Alert, spec: AlertSpec) -> None:
         if self._evidence is not None:

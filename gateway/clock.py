@@ -17,6 +17,25 @@ class Clock(Protocol):
     async def sleep(self, seconds: float) -> None: ...
 
 
+async def sleep_until(clock: Clock, deadline: float | None, wake: asyncio.Event,
+                      asleep: asyncio.Event | None = None) -> None:
+    """Sleep on `clock` until `deadline` (None: no deadline) or until `wake` is set,
+    whichever comes first. `asleep`, if given, is set once the sleep has begun (unless
+    `wake` is already set) and cleared when it ends, for callers that wait for quiet."""
+    waits: set[asyncio.Future[object]] = {asyncio.ensure_future(wake.wait())}
+    if deadline is not None:
+        waits.add(asyncio.ensure_future(clock.sleep(max(deadline - clock.now(), 0.0))))
+    if asleep is not None and not wake.is_set():
+        asleep.set()
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        if asleep is not None:
+            asleep.clear()
+        for waiting in waits:
+            waiting.cancel()
+
+
 class SystemClock:
     """The real clock."""
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.bus import EventBus
-from gateway.clock import Clock
+from gateway.clock import Clock, sleep_until
 from gateway.config.base import DeviceBase
 from gateway.events import AVAILABILITY, Availability, Event, PointValue, Quality
 from gateway.modes import ModeBook
@@ -117,16 +117,7 @@ class DeviceRegistry:
         while True:
             deadline = self.check_silence()
             self._watch_again.clear()
-            waits: set[asyncio.Future[object]] = {
-                asyncio.ensure_future(self._watch_again.wait())}
-            if deadline is not None:
-                waits.add(asyncio.ensure_future(
-                    self._clock.sleep(max(deadline - self._clock.now(), 0.0))))
-            try:
-                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                for waiting in waits:
-                    waiting.cancel()
+            await sleep_until(self._clock, deadline, self._watch_again)
 
     def _follow_maintenance(self, state: DeviceState, now: float) -> None:
         if self._modes is None or state.heartbeat_s is None:

@@ -9,10 +9,9 @@ import logging
 import secrets
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
 
 from gateway.alerts.feed import AlertFeed
-from gateway.clock import Clock
+from gateway.clock import Clock, sleep_until
 from gateway.config.models import GatewayConfig
 from gateway.modes import (
     MaintenanceAction,
@@ -92,16 +91,8 @@ class ModeService:
         while True:
             await self._close_finished()
             self._changed.clear()
-            now = self._clock.now()
-            expiry = self.book.next_expiry(now)
-            waits: set[asyncio.Future[Any]] = {asyncio.ensure_future(self._changed.wait())}
-            if expiry is not None:
-                waits.add(asyncio.ensure_future(self._clock.sleep(expiry - now)))
-            try:
-                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                for waiting in waits:
-                    waiting.cancel()
+            await sleep_until(self._clock, self.book.next_expiry(self._clock.now()),
+                              self._changed)
 
     async def start_drill(self, zone: str | None, until: float, actor: str,
                           note: str = "") -> Mode:

@@ -16,7 +16,7 @@ import logging
 
 from gateway.alerts.manager import AlertManager
 from gateway.alerts.model import Alert
-from gateway.clock import Clock
+from gateway.clock import Clock, sleep_until
 
 log = logging.getLogger(__name__)
 
@@ -67,18 +67,7 @@ class Escalator:
             except Exception:
                 log.exception("escalation failed; trying again in %.0f s", RETRY_S)
                 deadline = self._clock.now() + RETRY_S
-            waits: set[asyncio.Future[object]] = {asyncio.ensure_future(self._wake.wait())}
-            if deadline is not None:
-                waits.add(asyncio.ensure_future(
-                    self._clock.sleep(max(deadline - self._clock.now(), 0.0))))
-            if not self._wake.is_set():
-                self._idle.set()
-            try:
-                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                self._idle.clear()
-                for waiting in waits:
-                    waiting.cancel()
+            await sleep_until(self._clock, deadline, self._wake, asleep=self._idle)
 
     async def _load(self) -> None:
         while True:

@@ -9,8 +9,9 @@ from typing import Annotated
 
 import typer
 
-from gateway.config.loader import ConfigError, load_config
+from gateway.config.loader import load_config
 from gateway.config.models import GatewayConfig
+from gateway.console import problems_exit
 from gateway.rules_cli import rules_app
 
 app = typer.Typer(help="Campus Security Gateway", no_args_is_help=True,
@@ -24,14 +25,9 @@ ConfigPath = Annotated[Path, typer.Argument(help="Gateway config (YAML).")]
 
 
 def _load_or_exit(path: Path) -> GatewayConfig:
-    try:
-        return load_config(path)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            typer.echo(problem, err=True)
-        typer.echo(f"{path}: {len(exc.problems)} problem(s); the gateway does not start.",
-                   err=True)
-        raise typer.Exit(1) from None
+    with problems_exit(1, f"{path}: {{count}} problem(s); the gateway does not start."):
+        config = load_config(path)
+    return config
 
 
 @app.command("check-config")

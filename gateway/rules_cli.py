@@ -11,7 +11,8 @@ from typing import Annotated
 
 import typer
 
-from gateway.config.loader import ConfigError, load_config, load_located, load_model
+from gateway.config.loader import load_config, load_located, load_model
+from gateway.console import problems_exit
 from rules.lint import lint
 from rules.scenario import Scenario
 
@@ -29,13 +30,8 @@ def check(config: ConfigOption,
     """Report config errors, rules that can never fire, contradictory conditions, windows
     never or always open or overlapping, and calendar data about to run out. Exit 1 on
     errors (and on warnings with --strict)."""
-    try:
+    with problems_exit(1, f"{config}: {{count}} error(s)"):
         loaded, place = load_located(config)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            typer.echo(problem, err=True)
-        typer.echo(f"{config}: {len(exc.problems)} error(s)", err=True)
-        raise typer.Exit(1) from None
     now = (datetime.fromisoformat(at).replace(tzinfo=loaded.site.tz).timestamp()
            if at else time.time())
     warnings = lint(loaded, now)
@@ -55,15 +51,12 @@ def test(config: ConfigOption,
     from gateway.replay import replay, report
 
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
-    try:
+    with problems_exit(1):
         loaded = load_config(config)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            typer.echo(problem, err=True)
-        raise typer.Exit(1) from None
     failed = 0
     for path in scenarios:
-        scenario = _load_scenario(path)
+        with problems_exit(2):
+            scenario, _ = load_model(path, Scenario)
         result = asyncio.run(replay(loaded, scenario, path.parent))
         for line in report(scenario, result):
             typer.echo(line)
@@ -72,11 +65,3 @@ def test(config: ConfigOption,
     if failed:
         raise typer.Exit(1)
 
-
-def _load_scenario(path: Path) -> Scenario:
-    try:
-        return load_model(path, Scenario)[0]
-    except ConfigError as exc:
-        for problem in exc.problems:
-            typer.echo(problem, err=True)
-        raise typer.Exit(2) from None

@@ -13,7 +13,8 @@ from typing import Annotated
 
 import typer
 
-from gateway.config.loader import ConfigError, load_config
+from gateway.config.loader import load_config
+from gateway.console import problems_exit
 from simulators.mqtt_devices.control import ControlServer, run_line
 from simulators.mqtt_devices.fleet import MqttDeviceFleet
 
@@ -32,12 +33,8 @@ def command(
     """Simulate the site's MQTT devices: heartbeats, and presses, tampering, gate openings,
     gas leaks, smoke and temperatures on command (HTTP control API, or lines such as
     `press pb-a-301` on stdin)."""
-    try:
+    with problems_exit(2):
         site = load_config(config)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            typer.echo(problem, err=True)
-        raise typer.Exit(2) from None
     fleet = MqttDeviceFleet.from_site(site, host, port)
     if not fleet.devices:
         typer.echo(f"{config}: no MQTT devices to simulate", err=True)

@@ -57,7 +57,8 @@ def test(config: ConfigOption,
     for path in scenarios:
         with problems_exit(2):
             scenario, _ = load_model(path, Scenario)
-        result = asyncio.run(replay(loaded, scenario, path.parent))
+        with problems_exit(2):
+            result = asyncio.run(replay(loaded, scenario, path.parent))
         for line in report(scenario, result):
             typer.echo(line)
         failed += not result.passed

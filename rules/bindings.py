@@ -9,11 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from gateway.config.base import DeviceBase
-from gateway.config.models import ZoneConfig
 from rules.conditions import subject
 from rules.config import RuleConfig, point_tests
+
+if TYPE_CHECKING:  # the config models import the rules' reference checks, which use this
+    from gateway.config.models import ZoneConfig
 
 
 @dataclass(frozen=True, slots=True)

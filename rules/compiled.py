@@ -27,7 +27,15 @@ from datetime import datetime, timedelta, tzinfo
 from gateway.alerts.model import AlertSpec, Category, ClearSpec, EscalationStep, Severity
 from gateway.config.models import GatewayConfig
 from gateway.events import Event, PointValue, Quality
-from rules.bindings import DeviceInfo, PointIndex, bind, device_infos, other_points, own_points
+from rules.bindings import (
+    DeviceInfo,
+    PointIndex,
+    bind,
+    device_infos,
+    glob_pattern,
+    other_points,
+    own_points,
+)
 from rules.calendar import CalendarError, SchoolCalendar, Window
 from rules.conditions import MISSING, Predicate, Values, compile_condition
 from rules.config import RuleConfig, point_tests
@@ -46,6 +54,10 @@ class _Rule:
     predicate: Predicate
     primary: str
     globbed: bool
+    reads: tuple[str, ...]
+    """Points of the unit's own device the condition reads (`*` unbound)."""
+    reads_other: tuple[tuple[str, str], ...]
+    """(device, point) of other devices it reads."""
     momentary: bool
     each_occurs: bool
     timed: bool
@@ -100,7 +112,7 @@ class CompiledRuleEngine:
         self._watchers: dict[tuple[str, str], list[tuple[_Rule, str]]] = {}
         for device_id, numbers in self._rules_of.items():
             for number in numbers:
-                for watched in dict.fromkeys(other_points(config.rules[number])):
+                for watched in self._rules[number].reads_other:
                     self._watchers.setdefault(watched, []).append((self._rules[number],
                                                                    device_id))
         self.values: Values = {}
@@ -288,7 +300,8 @@ class CompiledRuleEngine:
                 or rule.number not in self._rules_of[device_id]):
             self._held_log.release(entry.key)
             return
-        match = _match_of(rule.primary, point) if rule.globbed else ""
+        found = glob_pattern(rule.primary).fullmatch(point) if rule.globbed else None
+        match = found.group(1) if found else ""
         for device, point_name, value in entry.values:
             self.values.setdefault((device, point_name), value)
         unit = self._unit(rule, device_id, match, now, outcomes)
@@ -424,7 +437,7 @@ class CompiledRuleEngine:
     # -- compiling ----------------------------------------------------------------------
 
     def _compile(self, number: int, config: RuleConfig) -> _Rule:
-        points = own_points(config)
+        points = tuple(dict.fromkeys(own_points(config)))
         primary = points[0] if points else ""
         snapshot: tuple[str, ...] | None
         if config.snapshot == "zone":
@@ -435,7 +448,8 @@ class CompiledRuleEngine:
             snapshot = tuple(config.snapshot)
         return _Rule(
             number=number, config=config, predicate=compile_condition(config.when),
-            primary=primary, globbed="*" in primary, momentary=config.momentary,
+            primary=primary, globbed="*" in primary, reads=points,
+            reads_other=tuple(dict.fromkeys(other_points(config))), momentary=config.momentary,
             each_occurs=any(test.momentary for test in point_tests(config.when)),
             timed=not config.momentary and (config.for_ is not None
                                             or config.during is not None),
@@ -449,11 +463,9 @@ class CompiledRuleEngine:
         heapq.heappush(self._timers, (deadline, next(self._seq), unit))
 
     def _read_values(self, unit: _Unit) -> tuple[tuple[str, str, PointValue], ...]:
-        points = [(unit.device.id, p.replace("*", unit.match, 1))
-                  for p in own_points(unit.rule.config)]
-        points += other_points(unit.rule.config)
+        points = [(unit.device.id, p.replace("*", unit.match, 1)) for p in unit.rule.reads]
         return tuple((device, point, self.values[(device, point)])
-                     for device, point in dict.fromkeys(points)
+                     for device, point in (*points, *unit.rule.reads_other)
                      if (device, point) in self.values)
 
     @property
@@ -462,12 +474,3 @@ class CompiledRuleEngine:
 
     def index_of(self, device_id: str) -> PointIndex | None:
         return self._index_of.get(device_id)
-
-
-def _match_of(primary: str, point: str) -> str:
-    prefix, _, suffix = primary.partition("*")
-    if point.startswith(prefix) and point.endswith(suffix) and len(point) >= len(
-            prefix) + len(suffix):
-        return point[len(prefix):len(point) - len(suffix)]
-    return ""
-

@@ -5,32 +5,31 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable, Sequence, Set
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 from gateway.config.base import DeviceBase, Loc
 from gateway.events import AVAILABILITY
+from rules.bindings import bind, device_infos
 from rules.calendar_config import CalendarConfig, WindowExpr, parts
 from rules.config import PointTest, RuleConfig
+
+if TYPE_CHECKING:  # the config models import these checks
+    from gateway.config.models import ZoneConfig
 
 PointsOf = Callable[[DeviceBase], tuple[str, ...]]
 
 
-class ZoneLike(Protocol):
-    @property
-    def id(self) -> str: ...
-
-    @property
-    def tags(self) -> tuple[str, ...]: ...
-
-
 def rule_reference_errors(rules: Sequence[RuleConfig], devices: Sequence[DeviceBase],
-                          zones: Sequence[ZoneLike], channels: set[str],
+                          zones: Sequence[ZoneConfig], channels: set[str],
                           calendar: CalendarConfig, known_types: Set[str],
                           points_of: PointsOf) -> list[tuple[Loc, str]]:
     errors: list[tuple[Loc, str]] = []
     by_id = {device.id: device for device in devices}
     zone_ids = {zone.id for zone in zones}
-    tags_of = {zone.id: zone.tags for zone in zones}
+    selected: dict[int, list[DeviceBase]] = {i: [] for i in range(len(rules))}
+    for device_id, numbers in bind(rules, device_infos(devices, zones))[0].items():
+        for number in numbers:
+            selected[number].append(by_id[device_id])
     zone_tags = {tag for zone in zones for tag in zone.tags}
     for i, rule in enumerate(rules):
         at: Loc = ("rules", i)
@@ -49,9 +48,7 @@ def rule_reference_errors(rules: Sequence[RuleConfig], devices: Sequence[DeviceB
                     errors.append(((*at, "snapshot", j), f"unknown camera {camera!r}"))
         if rule.during is not None:
             errors += window_name_errors(rule.during, (*at, "during"), calendar)
-        selected = [d for d in devices if rule.select.matches(
-            d.id, d.type, d.zone, tags_of.get(d.zone, ()), d.tags)]
-        errors += _point_errors(rule, at, selected, by_id, points_of)
+        errors += _point_errors(rule, at, selected[i], by_id, points_of)
     return errors
 
 

@@ -26,23 +26,49 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from gateway.alerts.model import Severity
 from gateway.config.base import StrictModel
 from gateway.config.durations import Duration
+from gateway.config.loader import ConfigError
 from gateway.events import PointValue, Quality
 
 ACTIONS = ("raised", "repeated", "escalated", "auto_resolved", "ack", "resolve", "close")
 """What can happen to an alert, as its history names it."""
 
 
+def _time_text(text: str) -> str:
+    """`YYYY-MM-DD HH:MM[:SS]` or `HH:MM[:SS]`."""
+    for parse in (datetime.fromisoformat, time.fromisoformat):
+        try:
+            parse(text)
+            return text
+        except ValueError:
+            pass
+    raise ValueError(f"bad time {text!r}: write YYYY-MM-DD HH:MM[:SS] or HH:MM[:SS]")
+
+
+def _moment_text(text: str) -> str:
+    """`YYYY-MM-DD HH:MM[:SS]`."""
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"bad time {text!r}: write YYYY-MM-DD HH:MM[:SS]") from None
+    return text
+
+
+TimeText = Annotated[str, AfterValidator(_time_text)]
+Moment = Annotated[str, AfterValidator(_moment_text)]
+
+
 class Step(StrictModel):
     """At a time: a device reports a value, an operator acts on alerts, or the gateway
     restarts."""
 
-    at: str | None = Field(default=None, description="When (site-local).")
+    at: TimeText | None = Field(default=None, description="When (site-local).")
     after: Duration | None = Field(default=None, description="Or this long after the last step.")
     device: str | None = Field(default=None, description="Device that reports...")
     point: str | None = Field(default=None, description="...this point...")
@@ -95,7 +121,7 @@ class Expectation(StrictModel):
     not_resolved: str | None = Field(default=None,
                                      description="...never auto-resolved (latching).")
     device: str | None = Field(default=None, description="For this device.")
-    at: str | None = Field(default=None, description="At this time (to the second).")
+    at: TimeText | None = Field(default=None, description="At this time (to the second).")
     severity: Severity | None = Field(default=None, description="With this severity.")
     drill: bool | None = Field(default=None, description="Marked as a drill or not.")
     forwarded_to: tuple[str, ...] | None = Field(
@@ -127,12 +153,12 @@ class Expectation(StrictModel):
 
 class Scenario(StrictModel):
     name: str = Field(description="What the scenario shows.")
-    start: str = Field(description="When it starts (site-local `YYYY-MM-DD HH:MM`).")
+    start: Moment = Field(description="When it starts (site-local `YYYY-MM-DD HH:MM`).")
     steps: tuple[Step, ...] = Field(default=(), description="Scripted steps, in order.")
     recording: Path | None = Field(
         default=None, description="JSON lines of recorded events ({ts, device_id, point, "
                                   "value[, quality]}), replayed after the steps.")
-    run_until: str | None = Field(default=None,
+    run_until: TimeText | None = Field(default=None,
                                   description="Keep the clock running until then.")
     supervise: bool = Field(default=False,
                             description="Supervise heartbeats (silent devices go offline).")
@@ -171,10 +197,7 @@ class Clockwork:
         self.start = self.absolute(start)
 
     def absolute(self, text: str) -> float:
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            raise ValueError(f"bad time {text!r}: write YYYY-MM-DD HH:MM[:SS]") from None
+        moment = datetime.fromisoformat(text)
         return (moment if moment.tzinfo else moment.replace(tzinfo=self.tz)).timestamp()
 
     def resolve(self, text: str, not_before: float) -> float:
@@ -203,21 +226,36 @@ def timed_steps(scenario: Scenario, clockwork: Clockwork, base: Path) -> list[Ti
     if scenario.recording is not None:
         path = scenario.recording if scenario.recording.is_absolute() else (
             base / scenario.recording)
-        for number, line in enumerate(path.read_text().splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-                at = clockwork.absolute(record["ts"]) if isinstance(record["ts"], str) else (
-                    float(record["ts"]))
-                step = Step(after=1, device=record["device_id"], point=record["point"],
-                            value=record["value"],
-                            quality=Quality(record.get("quality", "good")))
-            except (ValueError, KeyError, TypeError) as exc:
-                raise ValueError(f"{path}:{number}: bad recorded event: {exc}") from None
-            timed.append(Timed(at, step))
+        timed += recorded(path, clockwork)
         timed.sort(key=lambda item: item.at)
     return timed
+
+
+def recorded(path: Path, clockwork: Clockwork) -> list[Timed]:
+    """The events of a recording (JSON lines), or `ConfigError` naming the bad lines."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read the recording: {exc.strerror}"]) from None
+    found: list[Timed] = []
+    problems: list[str] = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            ts = record["ts"]
+            at = clockwork.absolute(ts) if isinstance(ts, str) else float(ts)
+            found.append(Timed(at, Step(
+                at=clockwork.show(at), device=record["device_id"], point=record["point"],
+                value=record["value"], quality=Quality(record.get("quality", "good")))))
+        except KeyError as exc:
+            problems.append(f"{path}:{number}: bad recorded event: no {exc}")
+        except (ValueError, TypeError) as exc:
+            problems.append(f"{path}:{number}: bad recorded event: {exc}")
+    if problems:
+        raise ConfigError(problems)
+    return found
 
 
 def check(expectations: tuple[Expectation, ...], happenings: list[Happening],

@@ -389,3 +389,16 @@ def test_an_event_only_touches_the_rules_that_can_match_it(tmp_path: Path) -> No
     assert panel is not None and panel.exact == {} and len(panel.globs) == 1
     driver.send(f"{DAY} 09:01", "gs-main", "heartbeat", 7)
     assert ("gs-main", "heartbeat") not in driver.engine.values  # no rule reads it
+
+
+def test_a_held_glob_condition_survives_a_restart_with_its_match(tmp_path: Path) -> None:
+    config = site_config(tmp_path, rule(
+        "{id: fault, select: {type: fire_panel}, when: {point: zone.*.state, equals: fault}, "
+        "for: 10m, severity: warning, category: maintenance, title: 'Zone {match} fault'}"))
+    before = Driver.start(config, f"{DAY} 10:00")
+    before.send(f"{DAY} 10:01", "fp-a", "zone.3.state", "fault")
+    after = Driver.start(config, f"{DAY} 10:05", held=before.held)
+    [raised] = after.tick(f"{DAY} 10:11")
+    assert (raised.key, raised.title) == ("fault:fp-a:zone.3.state", "Zone 3 fault")
+    [cleared] = after.send(f"{DAY} 10:12", "fp-a", "zone.3.state", "normal")
+    assert cleared.key == "fault:fp-a:zone.3.state"

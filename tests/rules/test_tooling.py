@@ -177,3 +177,24 @@ def test_a_broken_scenario_names_its_line(tmp_path: Path) -> None:
     code, output = run("rules", "test", "--config", str(SCHOOL), str(scenario))
     assert code == 2
     assert f"{scenario}:4: steps[0]: Value error, a device step needs its point" in output
+
+
+def test_a_bad_time_names_its_line(tmp_path: Path) -> None:
+    scenario = tmp_path / "late.yaml"
+    scenario.write_text("name: x\nstart: '2026-10-14 10:00'\nsteps:\n"
+                        "  - {at: '25:61', device: gs-east, point: open, value: true}\n")
+    code, output = run("rules", "test", "--config", str(SCHOOL), str(scenario))
+    assert code == 2
+    assert f"{scenario}:4: steps[0].at: Value error, bad time '25:61'" in output
+
+
+def test_a_bad_recorded_event_names_its_line(tmp_path: Path) -> None:
+    (tmp_path / "recorded.jsonl").write_text(
+        '{"ts": "2026-10-14T22:10:00+08:00", "device_id": "gs-a-roof", "point": "open", '
+        '"value": true}\n{"ts": "2026-10-14T22:12:00+08:00", "point": "open"}\n')
+    scenario = tmp_path / "recorded.yaml"
+    scenario.write_text("name: x\nstart: '2026-10-14 22:00'\nrecording: recorded.jsonl\n")
+    code, output = run("rules", "test", "--config", str(SCHOOL), str(scenario))
+    assert code == 2
+    assert f"{tmp_path / 'recorded.jsonl'}:2: bad recorded event: no 'device_id'" in output
+    assert "Traceback" not in output

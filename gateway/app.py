@@ -31,6 +31,7 @@ from gateway.modes import ModeBook
 from gateway.store.held import StoreHeldLog
 from gateway.store.sqlite import AlertStore
 from rules.compiled import CompiledRuleEngine
+from rules.engine import RuleEngine
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,8 @@ class Gateway:
         self.feed = AlertFeed()
         self.store = AlertStore(config.store.path)
         self._held = StoreHeldLog(self.store)
-        self.engine = CompiledRuleEngine(config, modes=self.modes, held_log=self._held)
+        self.engine: RuleEngine = CompiledRuleEngine(config, modes=self.modes,
+                                                     held_log=self._held)
         self._rule_timer = asyncio.Event()
         self._rule_deadline: float | None = None
         self.registry = DeviceRegistry(config.site.id, config.devices, self.clock, self.bus,

@@ -3,16 +3,22 @@ time, to alert outcomes. It never sends anything itself."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Literal, Protocol
 
 from gateway.alerts.model import AlertSpec, ClearSpec
 from gateway.events import Event
+from rules.timers import Held
 
 Outcome = AlertSpec | ClearSpec
 
 
 class RuleEngine(Protocol):
+    def start(self, now: float, held: Iterable[Held] = ()) -> Sequence[Outcome]:
+        """Begin at `now`, restoring the conditions that were held when the gateway
+        stopped; the alerts that raises."""
+        ...
+
     def on_event(self, event: Event) -> Sequence[Outcome]:
         """The alerts this event raises or clears (often none)."""
         ...
@@ -23,6 +29,10 @@ class RuleEngine(Protocol):
 
     def next_deadline(self) -> float | None:
         """When `on_time` next has something to do (None: nothing scheduled)."""
+        ...
+
+    def stats(self) -> dict[str, int]:
+        """Counters for /health."""
         ...
 
 

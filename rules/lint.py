@@ -17,7 +17,7 @@ from rules.bindings import bind, device_infos
 from rules.calendar import CalendarError, SchoolCalendar
 from rules.calendar_config import WindowExpr, WindowLeaf, parts
 from rules.conditions import subject
-from rules.config import AllOf, AnyOf, Condition, NotOf, PointTest
+from rules.config import AllOf, Condition, PointTest
 
 YEAR_S = 365 * 86400.0
 DATA_WARNING_DAYS = 60
@@ -114,29 +114,25 @@ def _never_open(calendar: SchoolCalendar, expr: WindowExpr, zone: str,
 
 
 def _contradictions(condition: Condition, at: Loc) -> Iterator[tuple[Loc, str]]:
-    """`all` parts that no single value can meet together."""
-    if isinstance(condition, NotOf):
-        yield from _contradictions(condition.not_, (*at, "not"))
-        return
+    """Tests that no value can meet, alone or together in an `all`. Only `all` is looked
+    into: under `any` or `not`, an impossible part does not stop the rule firing."""
     if isinstance(condition, PointTest):
         reason = _impossible([condition])
         if reason:
             yield at, reason
         return
-    key = "all" if isinstance(condition, AllOf) else "any"
-    members = condition.all if isinstance(condition, AllOf) else condition.any
-    assert isinstance(condition, AllOf | AnyOf)
-    for j, part in enumerate(members):
-        yield from _contradictions(part, (*at, key, j))
-    if isinstance(condition, AllOf):
-        tests: dict[tuple[str | None, str], list[PointTest]] = {}
-        for part in members:
-            if isinstance(part, PointTest) and part.event is None:
-                tests.setdefault((part.device, subject(part)), []).append(part)
-        for (_, point), together in tests.items():
-            reason = _impossible(together)
-            if reason and len(together) > 1:
-                yield at, f"{point}: {reason}"
+    if not isinstance(condition, AllOf):
+        return
+    for j, part in enumerate(condition.all):
+        yield from _contradictions(part, (*at, "all", j))
+    tests: dict[tuple[str | None, str], list[PointTest]] = {}
+    for part in condition.all:
+        if isinstance(part, PointTest) and part.event is None:
+            tests.setdefault((part.device, subject(part)), []).append(part)
+    for (_, point), together in tests.items():
+        reason = _impossible(together)
+        if reason and len(together) > 1:
+            yield at, f"{point}: {reason}"
 
 
 def _impossible(tests: list[PointTest]) -> str | None:

@@ -95,6 +95,10 @@ def test_rules_check_finds_rules_that_can_never_fire(tmp_path: Path) -> None:
         "during: {all: [class-hours, night]}, severity: high, category: intrusion, title: t}",
         "{id: fine, select: {type: gate_sensor}, when: {point: open}, during: night, "
         "severity: high, category: intrusion, title: t}",
+        # Under `not` (or `any`) an impossible part does not stop the rule firing.
+        "{id: fine-too, select: {type: gate_sensor}, when: {any: [{point: forced}, {not: "
+        "{all: [{point: open, equals: true}, {point: open, equals: false}]}}]}, "
+        "severity: high, category: intrusion, title: t}",
     ))
     path = written(tmp_path, rules)
     path.write_text(path.read_text().replace(

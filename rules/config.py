@@ -99,13 +99,9 @@ class NotOf(StrictModel):
 
 def _condition_kind(value: Any) -> str:
     if isinstance(value, dict):
-        for key in ("all", "any", "not"):
-            if key in value:
-                return key
-        return "test"
-    if isinstance(value, AllOf | AnyOf | NotOf | PointTest):
-        return {AllOf: "all", AnyOf: "any", NotOf: "not"}.get(type(value), "test")
-    return "test"
+        return next((key for key in ("all", "any", "not") if key in value), "test")
+    kinds: dict[type, str] = {AllOf: "all", AnyOf: "any", NotOf: "not"}
+    return kinds.get(type(value), "test")
 
 
 Condition = Annotated[

@@ -87,8 +87,9 @@ class EventBus:
             await asyncio.sleep(0)
 
     def _take_incoming(self) -> None:
-        if not self._incoming:
-            return
+        # Cleared before looking, not only when something is there: a producer that set it
+        # after we last looked has a wake-up on its way, which must not leave it set for
+        # good (no later `publish_threadsafe` would wake the loop again).
         self._wake_pending = False
         incoming = self._incoming
         while incoming:

@@ -81,7 +81,13 @@ class DeviceRegistry:
         if state is None:
             return
         if event.is_availability:
-            state.availability = Availability(str(event.value))
+            availability = Availability(str(event.value))
+            if state.availability is Availability.OFFLINE and (
+                    availability is not Availability.OFFLINE):
+                # Back, as its adapter says: silence counts again from now.
+                state.last_seen = max(state.last_seen or event.ts, event.ts)
+                self._watch_again.set()
+            state.availability = availability
             state.availability_detail = event.detail
             return
         state.last_seen = event.ts

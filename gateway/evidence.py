@@ -32,10 +32,13 @@ class EvidenceLinker:
         self._analysed = {camera for found in self._cameras_by_zone.values()
                           for camera in found}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._stopped = False
 
     def alert_raised(self, alert: Alert, cameras: Sequence[str] | None = None) -> None:
         """Called on the loop for each new alert, with the cameras its rule names (None:
         the analysed cameras in its zone)."""
+        if self._stopped:  # the gateway is shutting down: no new captures
+            return
         if cameras is None:
             cameras = self._cameras_by_zone.get(alert.zone, [])
         else:
@@ -60,6 +63,7 @@ class EvidenceLinker:
             await self._manager.attach_evidence(alert.id, links)
 
     async def stop(self) -> None:
+        self._stopped = True
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -55,3 +55,33 @@ async def test_events_from_another_thread_arrive_in_order() -> None:
         await asyncio.sleep(0.001)
     task.cancel()
     assert seen == list(range(5000))
+
+
+async def test_a_wake_up_that_finds_nothing_does_not_silence_later_ones() -> None:
+    """The loop may take a producer's event between its append and its wake-up flag;
+    the wake-up then finds nothing, and must not leave the flag set for good."""
+    from collections import deque
+
+    bus = EventBus()
+    seen: list[int] = []
+    bus.subscribe(lambda e: seen.append(int(e.value or 0)))
+    bus.bind_loop(asyncio.get_running_loop())
+
+    class TakenAtOnce(deque[Event]):
+        def append(self, event: Event) -> None:
+            super().append(event)
+            bus._take_incoming()  # the loop drains it before the producer sets the flag
+
+    bus._incoming = TakenAtOnce()  # type: ignore[assignment]
+    task = asyncio.create_task(bus.run())
+    bus.publish_threadsafe(Event("s", "pb", "n", 1, 0.0))
+    await asyncio.sleep(0.01)
+    bus._incoming = deque()  # type: ignore[assignment]
+    bus.publish_threadsafe(Event("s", "pb", "n", 2, 0.0))
+    for _ in range(100):
+        if seen == [1, 2]:
+            break
+        await asyncio.sleep(0.001)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    assert seen == [1, 2]

@@ -63,3 +63,13 @@ async def test_the_rule_chooses_the_cameras(snapshot: tuple[str, ...] | None,
     await linker.stop()
     assert recorder.captured == expected
     assert recorder.attached == [f"evidence/a1/{c}.jpg" for c in expected]
+
+
+async def test_no_capture_starts_once_the_linker_has_stopped() -> None:
+    recorder = Recorder()
+    linker = EvidenceLinker(recorder, [camera("cam-1", "a1")], recorder)  # type: ignore[arg-type]
+    await linker.stop()
+    linker.alert_raised(alert("a1"))  # raised while the gateway drains on its way down
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert recorder.captured == []

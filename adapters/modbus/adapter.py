@@ -33,12 +33,11 @@ _scheduler_log.addFilter(_SkippedRunFilter())
 class ModbusEndpointAdapter:
     """Polls the devices behind one endpoint (a TCP address or a serial line)."""
 
-    def __init__(self, connection: EndpointConnection, pollers: list[DevicePoller],
-                 rng: random.Random | None = None) -> None:
+    def __init__(self, connection: EndpointConnection, pollers: list[DevicePoller]) -> None:
         self.name = f"modbus {connection.name}"
         self.connection = connection
         self.pollers = pollers
-        self._rng = rng or random.Random()
+        self._rng = random.Random()
         self._stopping = False
 
     async def run(self) -> None:

@@ -7,7 +7,6 @@ a virtual clock, the benchmark) decides when. Time comes from the injected clock
 from __future__ import annotations
 
 import logging
-import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -73,8 +72,8 @@ class DevicePoller:
     """The poll cycle of one device, and what it remembers between cycles."""
 
     def __init__(self, device: ModbusDeviceBase, blocks: Sequence[ReadBlock],
-                 connection: EndpointConnection, timing: PollTiming, ctx: AdapterContext,
-                 rng: random.Random | None = None) -> None:
+                 connection: EndpointConnection, timing: PollTiming,
+                 ctx: AdapterContext) -> None:
         self.device = device
         self.blocks = list(blocks)
         self.connection = connection
@@ -92,8 +91,7 @@ class DevicePoller:
         self._raw: list[list[int] | list[bool] | None] = [None] * len(self.blocks)
         self._failures = 0
         self._retry_at: float | None = None
-        self._backoff = Backoff(initial=timing.retry_initial_s, maximum=timing.retry_max_s,
-                                rng=rng or random.Random())
+        self._backoff = Backoff(initial=timing.retry_initial_s, maximum=timing.retry_max_s)
         self._fault: str | None = None
         self._offline_reason: str | None = None
         self._last_refresh: float | None = None
@@ -109,11 +107,6 @@ class DevicePoller:
     def retry_at(self) -> float | None:
         """When an offline device is tried next (clock time), if it is waiting."""
         return self._retry_at
-
-    @property
-    def values(self) -> dict[str, PointValue]:
-        """The last published value of every point."""
-        return dict(self._values)
 
     async def poll(self) -> None:
         """One poll cycle: read every block, publish what changed and the availability."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 
 from adapters.base import AdapterContext
 from adapters.onvif.client import CameraClient, CameraInfo
@@ -33,8 +32,8 @@ log = logging.getLogger(__name__)
 class CameraAdapter:
     """Supervises one ONVIF camera and publishes its events on the gateway bus."""
 
-    def __init__(self, config: CameraConfig, settings: OnvifSettings, ctx: AdapterContext,
-                 rng: random.Random | None = None) -> None:
+    def __init__(self, config: CameraConfig, settings: OnvifSettings,
+                 ctx: AdapterContext) -> None:
         self.name = f"onvif {config.id}"
         self.config = config
         self.settings = settings
@@ -42,8 +41,7 @@ class CameraAdapter:
         self.topics = TopicTable(config.topic_table)
         self.info: CameraInfo | None = None
         self.availability = Availability.UNKNOWN
-        self._backoff = Backoff(settings.retry_initial_s, settings.retry_max_s,
-                                rng=rng or random.Random())
+        self._backoff = Backoff(settings.retry_initial_s, settings.retry_max_s)
         self._client: CameraClient | None = None
         self._failure: str | None = None
         self._snapshot: str | None = None  # "good" or the failure's code

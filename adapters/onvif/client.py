@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -60,7 +60,6 @@ class CameraInfo:
     snapshot_uri: str | None
     stream_uri: str | None
     events: bool
-    services: tuple[str, ...] = field(default=())
 
     def describe(self) -> str:
         return (f"{self.manufacturer} {self.model} firmware {self.firmware} serial {self.serial}, "
@@ -135,8 +134,7 @@ class CameraClient:
 
     async def connect(self) -> CameraInfo:
         """Measure the clock offset, find the services, read identity, profiles and URIs."""
-        devicemgmt = await self.call("connect", self.camera.create_devicemgmt_service())
-        self.offset.seconds = await self._measure_clock_offset(devicemgmt)
+        devicemgmt = await self._follow_clock()
         await self.call("GetServices", self.camera.update_xaddrs())
         device = await self.call("GetDeviceInformation", devicemgmt.GetDeviceInformation())
         media = await self.call("media service", self.camera.create_media_service())
@@ -156,17 +154,20 @@ class CameraClient:
             manufacturer=str(device.Manufacturer), model=str(device.Model),
             firmware=str(device.FirmwareVersion), serial=str(device.SerialNumber),
             clock_offset_s=self.offset.seconds, profiles=profiles, profile=token,
-            snapshot_uri=snapshot, stream_uri=stream, events=EVENTS_NS in self.camera.xaddrs,
-            services=tuple(sorted(self.camera.xaddrs)))
+            snapshot_uri=snapshot, stream_uri=stream, events=EVENTS_NS in self.camera.xaddrs)
         return self.info
 
-    async def _measure_clock_offset(self, devicemgmt: Any) -> float:
+    async def _follow_clock(self) -> Any:
+        """Measure the camera's clock offset (GetSystemDateAndTime) and keep it for the
+        tokens; returns the device management service."""
+        devicemgmt = await self.call("connect", self.camera.create_devicemgmt_service())
         try:
             answer = await self.call("GetSystemDateAndTime",
                                      devicemgmt.authless_GetSystemDateAndTime())
         except (CameraFault, CameraAuthError):  # a camera that wants credentials even here
             answer = await self.call("GetSystemDateAndTime", devicemgmt.GetSystemDateAndTime())
-        return camera_time(answer) - self.clock.now()
+        self.offset.seconds = camera_time(answer) - self.clock.now()
+        return devicemgmt
 
     async def _uri(self, what: str, awaitable: Awaitable[Any]) -> str | None:
         """A media URI; a camera that faults on it simply has none."""
@@ -178,11 +179,9 @@ class CameraClient:
         uri = getattr(answer, "Uri", None)
         return str(uri) if uri else None
 
-    async def check_alive(self) -> float:
+    async def check_alive(self) -> None:
         """A cheap round trip (GetSystemDateAndTime) that also follows the camera clock."""
-        devicemgmt = await self.call("connect", self.camera.create_devicemgmt_service())
-        self.offset.seconds = await self._measure_clock_offset(devicemgmt)
-        return self.offset.seconds
+        await self._follow_clock()
 
     async def snapshot(self) -> bytes:
         """One JPEG from the snapshot URI (digest or basic auth), checked to be whole."""

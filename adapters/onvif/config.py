@@ -16,6 +16,11 @@ RAW_POINT_PREFIX = "raw:"
 """Point name prefix of events whose topic is not in the table."""
 
 
+def topic_path(topic: str) -> str:
+    """A topic without its namespace prefix and surrounding slashes."""
+    return topic.strip().split(":", 1)[-1].strip("/")
+
+
 class OnvifSettings(StrictModel):
     """How the gateway talks ONVIF to every camera."""
 
@@ -64,7 +69,7 @@ class TopicMapping(StrictModel):
     @field_validator("topic")
     @classmethod
     def _has_path(cls, topic: str) -> str:
-        if not topic.split(":", 1)[-1].strip("/"):
+        if not topic_path(topic):
             raise ValueError("topic needs a path such as RuleEngine/CellMotionDetector/Motion")
         return topic
 

@@ -30,9 +30,7 @@ class PullPointSubscription:
     def __init__(self, client: CameraClient) -> None:
         self.client = client
         self.settings = client.settings
-        self.address: str | None = None
         self.renew_due = 0.0
-        self.renewals = 0
         self._pullpoint: Any = None
         self._manager: Any = None
 
@@ -42,8 +40,7 @@ class PullPointSubscription:
         answer = await self.client.call("CreatePullPointSubscription",
                                         events.CreatePullPointSubscription({
                                             "InitialTerminationTime": self._lifetime()}))
-        self.address = str(answer.SubscriptionReference.Address._value_1)
-        camera.xaddrs[SUBSCRIPTION_NS] = self.address
+        camera.xaddrs[SUBSCRIPTION_NS] = str(answer.SubscriptionReference.Address._value_1)
         self._pullpoint = await self.client.call("pullpoint service",
                                                  camera.create_pullpoint_service())
         self._manager = await self.client.call(
@@ -67,7 +64,6 @@ class PullPointSubscription:
     async def renew(self) -> None:
         answer = await self._on_subscription("Renew", self._manager.Renew(
             {"TerminationTime": self._lifetime()}))
-        self.renewals += 1
         self._schedule_renewal(answer)
 
     async def pull(self) -> list[Notification]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from adapters.onvif.config import RAW_POINT_PREFIX, TopicMapping
+from adapters.onvif.config import RAW_POINT_PREFIX, TopicMapping, topic_path
 from gateway.events import PointValue
 
 
@@ -33,11 +33,6 @@ class MappedPoint:
     point: str
     value: PointValue
     urgent: bool
-
-
-def topic_path(topic: str) -> str:
-    """A topic without its namespace prefix and surrounding slashes."""
-    return topic.strip().split(":", 1)[-1].strip("/")
 
 
 class TopicTable:

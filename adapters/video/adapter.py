@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from adapters.base import AdapterContext
-from adapters.video.camera import AnalyticsCamera, CameraAnalytics
+from adapters.video.camera import AnalyticsCamera, CameraAnalytics, CameraCounters
 from adapters.video.config import VideoSettings
 from adapters.video.evidence import EvidenceItem, EvidenceRecorder, FrameRing, UnknownCamera
 from adapters.video.references import ReferenceInfo, ReferenceStore
@@ -87,8 +87,7 @@ class VideoAnalyticsAdapter:
         return await self.evidence.capture(camera_id, alert_id, at)
 
     def counters(self) -> dict[str, int]:
-        totals = {"cameras": len(self._cameras), "snapshots": 0, "snapshot_failures": 0,
-                  "corrupt_frames": 0, "frames_analysed": 0, "references_captured": 0,
+        totals = {"cameras": len(self._cameras), **dict.fromkeys(vars(CameraCounters()), 0),
                   "events": 0, "evidence_captures": self.evidence.captures}
         for camera in self._cameras.values():
             for key, value in vars(camera.counters).items():

@@ -53,7 +53,7 @@ class _PreparedReference:
 
 
 class CameraAnalyser:
-    """Keeps one camera's reference and region history; `analyse` one frame at a time."""
+    """Keeps one camera's reference and region history; `analyse_jpeg` one frame at a time."""
 
     def __init__(self, config: VideoAnalyticsConfig) -> None:
         self.config = config
@@ -86,9 +86,6 @@ class CameraAnalyser:
                     return self._analyse(prepare(image, self.config.analysis_width, source))
         image = decode_jpeg(data)
         self._source_size = (image.shape[1], image.shape[0])
-        return self._analyse(prepare(image, self.config.analysis_width))
-
-    def analyse(self, image: Image) -> FrameAnalysis:
         return self._analyse(prepare(image, self.config.analysis_width))
 
     def _analyse(self, frame: PreparedFrame) -> FrameAnalysis:

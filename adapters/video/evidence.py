@@ -45,9 +45,6 @@ class FrameRing:
     def latest(self, count: int) -> list[BufferedFrame]:
         return list(self._frames)[-count:] if count > 0 else []
 
-    def __len__(self) -> int:
-        return len(self._frames)
-
 
 @dataclass(frozen=True)
 class EvidenceItem:
@@ -83,10 +80,6 @@ class EvidenceRecorder:
 
     def register(self, camera_id: str, ring: FrameRing) -> None:
         self._rings[camera_id] = ring
-
-    @property
-    def cameras(self) -> list[str]:
-        return sorted(self._rings)
 
     async def capture(self, camera_id: str, alert_id: str,
                       at: float | None = None) -> list[EvidenceItem]:

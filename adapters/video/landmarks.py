@@ -76,9 +76,6 @@ class Landmarks:
         self._unit = centred / np.maximum(norms, 1e-6)
         self._energy = np.array([m.energy for m in self._landmarks], dtype=np.float64)
 
-    def __len__(self) -> int:
-        return len(self._landmarks)
-
     def in_place(self, current: FloatImage) -> InPlace:
         """Correlation and edge energy of every landmark at its place (vectorised)."""
         if not self._landmarks:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from gateway.clock import Clock
-from simulators.camera.frames import FrameSource, changed_state, new_state
+from simulators.camera.frames import FrameSource
 from simulators.camera.httpauth import HttpAuthenticator
 from simulators.camera.notifications import (
     ANALYTICS_SOURCE,
@@ -48,7 +48,7 @@ class SimulatedCamera:
         self.wsse = UsernameTokenVerifier(username, password)
         self.http_auth = HttpAuthenticator(username, password)
         self.frames = FrameSource(seed=index + 1, prerendered=prerendered)
-        self.scene: SceneState = new_state()
+        self.scene = SceneState()
         self.subscriptions: dict[str, PullPointSubscription] = {}
         self.pending_faults = 0
         self.corrupt_snapshot = False
@@ -130,7 +130,7 @@ class SimulatedCamera:
     def change_scene(self, changes: dict[str, Any]) -> None:
         """Apply scene changes; motion and tamper events follow what changed."""
         before = self.scene
-        self.scene = changed_state(before, changes)
+        self.scene = replace(before, **changes)
         block_moved = before.block_fraction != self.scene.block_fraction
         moving = self.scene.people > 0
         if block_moved and not moving:

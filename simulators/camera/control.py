@@ -9,8 +9,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from simulators.camera.camera import SimulatedCamera
-from simulators.camera.frames import new_state, scene_fields
 from simulators.camera.notifications import Notification
+from simulators.camera.scene import SceneState
 
 
 class InjectedEvent(BaseModel):
@@ -57,13 +57,10 @@ _SCENE_NAMES = {"block_exit": "block_fraction", "cover_lens": "covered", "defocu
 
 def apply_control(camera: SimulatedCamera, control: CameraControl) -> None:
     """Apply a change request: scene first (events follow it), then the rest."""
-    known = scene_fields()
-    changes: dict[str, Any] = {}
-    if control.clear:
-        changes = {name: getattr(new_state(), name) for name in known}
+    changes: dict[str, Any] = dataclasses.asdict(SceneState()) if control.clear else {}
     for field, scene_name in _SCENE_NAMES.items():
         value = getattr(control, field)
-        if value is not None and scene_name in known:
+        if value is not None:
             changes[scene_name] = value
     if changes:
         camera.change_scene(changes)
@@ -84,10 +81,9 @@ def apply_control(camera: SimulatedCamera, control: CameraControl) -> None:
 
 def camera_status(camera: SimulatedCamera) -> dict[str, Any]:
     """What the control API reports about a camera."""
-    scene = camera.scene
     return {
         "index": camera.index,
-        "scene": dataclasses.asdict(scene) if dataclasses.is_dataclass(scene) else {},
+        "scene": dataclasses.asdict(camera.scene),
         "clock_offset_s": camera.clock_offset_s,
         "subscriptions": len(camera.subscriptions),
         "pending_faults": camera.pending_faults,

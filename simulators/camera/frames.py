@@ -6,25 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from typing import Any
 
 from simulators.camera.scene import SceneRenderer, SceneState
 
 PRERENDERED_FRAMES = 12
 """Length of the pre-rendered cycle, per camera."""
-
-
-def scene_fields() -> frozenset[str]:
-    """Names of the controllable scene settings."""
-    return frozenset(f.name for f in dataclasses.fields(SceneState))
-
-
-def new_state() -> SceneState:
-    return SceneState()
-
-
-def changed_state(state: SceneState, changes: dict[str, Any]) -> SceneState:
-    return dataclasses.replace(state, **changes)
 
 
 class FrameSource:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Self
 
 from simulators.modbus.control import Command, ControlServer
 from simulators.modbus.server import RegisterBank, SimulatedModbusServer, TableName
@@ -46,6 +46,13 @@ class SimulatedModbusDevice(ABC):
         if self.control:
             await self.control.stop()
         await self.server.stop()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
 
     @abstractmethod
     def _refresh(self) -> None: ...

@@ -20,12 +20,7 @@ from typing import Annotated, Any
 
 import typer
 
-from simulators.modbus.control import (
-    CommandError,
-    bool_arg,
-    int_arg,
-    serve_until_cancelled,
-)
+from simulators.modbus.control import bool_arg, int_arg, serve_until_cancelled
 from simulators.modbus.device import SimulatedModbusDevice
 from simulators.modbus.server import RegisterBank, TableName
 
@@ -184,24 +179,16 @@ class GateControllerSimulator(SimulatedModbusDevice):
             raise ValueError(f"no command at coil {coil}")
 
     def _commands(self) -> dict[str, Any]:
-        def number(p: dict[str, str], name: str) -> int:
-            return int_arg(p, name)
-
-        def passes(p: dict[str, str]) -> None:
-            plate = p.get("plate", "")
-            if len(plate.encode("utf-8")) > 2 * PLATE_REGISTERS:
-                raise CommandError("plate too long")
-            self.vehicle_passes(int(p.get("lane", "1")), plate)
-
         return {
-            "open-gate": lambda p: self.open_gate(number(p, "gate")),
-            "close-gate": lambda p: self.close_gate(number(p, "gate")),
-            "force-gate": lambda p: self.force_gate(number(p, "gate")),
+            "open-gate": lambda p: self.open_gate(int_arg(p, "gate")),
+            "close-gate": lambda p: self.close_gate(int_arg(p, "gate")),
+            "force-gate": lambda p: self.force_gate(int_arg(p, "gate")),
             "barrier": lambda p: self.raise_barrier(int(p.get("barrier", "1")),
                                                     bool_arg(p, "up")),
-            "bollard": lambda p: self.raise_bollard(number(p, "bollard"),
+            "bollard": lambda p: self.raise_bollard(int_arg(p, "bollard"),
                                                     bool_arg(p, "raised")),
-            "vehicle": passes,
+            "vehicle": lambda p: self.vehicle_passes(int(p.get("lane", "1")),
+                                                     p.get("plate", "")),
         }
 
 

@@ -75,7 +75,6 @@ class SimulatedModbusServer:
         self.on_write = on_write
         self.response_delay_s = 0.0
         self.exception_code: int | None = None
-        self.requests = 0
         self._server: ModbusTcpServer | None = None
         self._port: int | None = None
 
@@ -84,10 +83,6 @@ class SimulatedModbusServer:
         if self._port is None:
             raise RuntimeError("the server is not started")
         return self._port
-
-    @property
-    def running(self) -> bool:
-        return self._server is not None
 
     async def start(self) -> None:
         bank = self.bank
@@ -124,7 +119,6 @@ class SimulatedModbusServer:
                       count: int, registers: list[int],
                       values: list[int] | list[bool] | None) -> ExcCodes | None:
         """Answer from the bank (pymodbus calls this before it reads its own copy)."""
-        self.requests += 1
         if self.response_delay_s:
             await asyncio.sleep(self.response_delay_s)
         if self.exception_code is not None:

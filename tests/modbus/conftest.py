@@ -1,18 +1,27 @@
-"""Fixtures of the Modbus tests: an event recorder on a running bus, and device configs."""
+"""Fixtures of the Modbus tests: an event recorder on a running bus, device configs, and
+the pollers of those devices."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
 
 from adapters.base import AdapterContext
-from adapters.modbus import FirePanelConfig, GateControllerConfig
+from adapters.modbus import (
+    FirePanelConfig,
+    GateControllerConfig,
+    ModbusSettings,
+    build_endpoint_adapters,
+)
+from adapters.modbus.poller import DevicePoller
 from gateway.bus import EventBus
 from gateway.clock import Clock, VirtualClock
+from gateway.config.base import DeviceBase
 from gateway.events import AVAILABILITY, Event, PointValue
 
 
@@ -74,3 +83,17 @@ def gate_controller(device_id: str, port: int, **extra: Any) -> GateControllerCo
     return GateControllerConfig.model_validate({
         "type": "gate_controller", "id": device_id, "name": f"Gate {device_id}",
         "zone": "main-gate", "connection": {"host": "127.0.0.1", "port": port}, **extra})
+
+
+@asynccontextmanager
+async def pollers(devices: Sequence[DeviceBase], recorder: Recorder, clock: Clock,
+                  settings: ModbusSettings | None = None) -> AsyncIterator[list[DevicePoller]]:
+    """The pollers of `devices`, in order, publishing to `recorder`; their connections are
+    closed on the way out."""
+    adapters = build_endpoint_adapters(settings or ModbusSettings(), devices,
+                                       recorder.context(clock))
+    try:
+        yield [p for a in adapters for p in a.pollers]
+    finally:
+        for adapter in adapters:
+            adapter.connection.close()

@@ -4,43 +4,17 @@ priority lane, full refresh."""
 from __future__ import annotations
 
 import struct
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
 from typing import Any
 
-from adapters.modbus import ModbusSettings, build_endpoint_adapters
-from adapters.modbus.poller import DevicePoller
 from gateway.clock import VirtualClock
-from gateway.config.base import DeviceBase
 from gateway.events import AVAILABILITY
 from simulators.modbus import FirePanelSimulator, GateControllerSimulator
-from tests.modbus.conftest import Recorder, fire_panel, gate_controller
-
-
-@asynccontextmanager
-async def pollers(devices: Sequence[DeviceBase], recorder: Recorder, clock: VirtualClock,
-                  settings: ModbusSettings | None = None) -> AsyncIterator[list[DevicePoller]]:
-    adapters = build_endpoint_adapters(settings or ModbusSettings(), devices,
-                                       recorder.context(clock))
-    try:
-        yield [p for a in adapters for p in a.pollers]
-    finally:
-        for adapter in adapters:
-            adapter.connection.close()
-
-
-@asynccontextmanager
-async def running(simulator: Any) -> AsyncIterator[Any]:
-    await simulator.start()
-    try:
-        yield simulator
-    finally:
-        await simulator.stop()
+from tests.modbus.conftest import Recorder, fire_panel, gate_controller, pollers
 
 
 async def test_fire_in_a_zone_publishes_only_what_changed(recorder: Recorder,
                                                           clock: VirtualClock) -> None:
-    async with running(FirePanelSimulator(zones=8)) as sim, \
+    async with FirePanelSimulator(zones=8) as sim, \
             pollers([fire_panel("fp-a", sim.port)], recorder, clock) as (poller,):
         await poller.poll()
         first = await recorder.take_settled()
@@ -140,7 +114,7 @@ def _typed_points() -> tuple[list[dict[str, Any]], dict[int, int], dict[str, Any
 async def test_every_data_type_and_order_decodes_right(recorder: Recorder,
                                                        clock: VirtualClock) -> None:
     points, registers, expected = _typed_points()
-    async with running(FirePanelSimulator()) as sim:
+    async with FirePanelSimulator() as sim:
         for address, value in registers.items():
             sim.bank.holding_registers[address] = value
         device = fire_panel("fp-types", sim.port, points=points)
@@ -155,7 +129,7 @@ async def test_every_data_type_and_order_decodes_right(recorder: Recorder,
 
 async def test_gate_forced_and_every_vehicle_with_its_plate(recorder: Recorder,
                                                             clock: VirtualClock) -> None:
-    async with running(GateControllerSimulator(gates=2, lanes=1)) as sim, \
+    async with GateControllerSimulator(gates=2, lanes=1) as sim, \
             pollers([gate_controller("gc-main", sim.port)], recorder, clock) as (poller,):
         await poller.poll()
         first = {e.point: e.value for e in await recorder.take_settled()}
@@ -189,7 +163,7 @@ async def test_gate_forced_and_every_vehicle_with_its_plate(recorder: Recorder,
 
 async def test_periodic_refresh_republishes_every_point(recorder: Recorder,
                                                         clock: VirtualClock) -> None:
-    async with running(FirePanelSimulator(zones=4)) as sim, \
+    async with FirePanelSimulator(zones=4) as sim, \
             pollers([fire_panel("fp-a", sim.port, refresh_s=60, counts={"zones": 4})],
                     recorder, clock) as (poller,):
         await poller.poll()

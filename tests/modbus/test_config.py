@@ -137,6 +137,9 @@ devices:
 """
     problems = _load(tmp_path, body)
     assert any("connection.baudrate: Input should be 1200, 2400" in p for p in problems)
+    problems = _load(tmp_path, body.replace("12345", "19200"))
+    assert problems == [f"site.yaml:{_line(body, 'bytesize')}: devices[0].connection.rtu: "
+                        "Value error, Modbus RTU needs 8 data bits"]
 
 
 def test_unknown_template_and_clashing_units_stop_the_adapter() -> None:

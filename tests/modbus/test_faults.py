@@ -6,41 +6,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import time
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
 
 import pytest
 
 from adapters.modbus import ModbusSettings, build_endpoint_adapters
 from adapters.modbus.config import PollingDefaults
-from adapters.modbus.poller import DevicePoller
-from gateway.clock import Clock, SystemClock, VirtualClock
-from gateway.config.base import DeviceBase
+from gateway.clock import SystemClock, VirtualClock
 from gateway.events import AVAILABILITY
 from simulators.modbus import FirePanelSimulator
-from tests.modbus.conftest import Recorder, fire_panel
+from tests.modbus.conftest import Recorder, fire_panel, pollers
 
 POLLER_LOG = "adapters.modbus.poller"
 
 
 def settings(**polling: float) -> ModbusSettings:
     return ModbusSettings(polling=PollingDefaults.model_validate(polling))
-
-
-@asynccontextmanager
-async def pollers(devices: Sequence[DeviceBase], recorder: Recorder, clock: Clock,
-                  modbus: ModbusSettings) -> AsyncIterator[list[DevicePoller]]:
-    adapters = build_endpoint_adapters(modbus, devices, recorder.context(clock))
-    for adapter in adapters:
-        for poller in adapter.pollers:
-            poller._backoff.rng = random.Random(7)
-    try:
-        yield [p for a in adapters for p in a.pollers]
-    finally:
-        for adapter in adapters:
-            adapter.connection.close()
 
 
 def _records(caplog: pytest.LogCaptureFixture, device_id: str) -> list[str]:
@@ -51,61 +32,51 @@ def _records(caplog: pytest.LogCaptureFixture, device_id: str) -> list[str]:
 async def test_stopped_panel_goes_offline_backs_off_and_recovers_in_full(
         recorder: Recorder, clock: VirtualClock, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger=POLLER_LOG)
-    sim_a, sim_b = FirePanelSimulator(), FirePanelSimulator()
-    await sim_a.start()
-    await sim_b.start()
-    port_a = sim_a.port
     modbus = settings(offline_after=3, retry_initial_s=2.0, retry_max_s=8.0)
-    try:
-        async with pollers([fire_panel("fp-a", port_a), fire_panel("fp-b", sim_b.port)],
-                           recorder, clock, modbus) as (a, b):
+    async with FirePanelSimulator() as sim_a, FirePanelSimulator() as sim_b, \
+            pollers([fire_panel("fp-a", sim_a.port), fire_panel("fp-b", sim_b.port)],
+                    recorder, clock, modbus) as (a, b):
+        await asyncio.gather(a.poll(), b.poll())
+        await recorder.take_settled()
+        await sim_a.stop()
+
+        for second in range(3):  # N failures in a row make it offline, not fewer
+            sim_b.inject_fire(second + 1)
             await asyncio.gather(a.poll(), b.poll())
-            await recorder.take_settled()
-            await sim_a.stop()
+            events = await recorder.take_settled()
+            a_states = [e.value for e in events if e.device_id == "fp-a"]
+            assert a_states == ([] if second < 2 else ["offline"])
+            assert {e.point for e in events if e.device_id == "fp-b"} >= {
+                f"zone.{second + 1}.state"}  # the other panel is unaffected
+            await clock.advance(1)
+        assert a.retry_at is not None
 
-            for second in range(3):  # N failures in a row make it offline, not fewer
-                sim_b.inject_fire(second + 1)
-                await asyncio.gather(a.poll(), b.poll())
-                events = await recorder.take_settled()
-                a_states = [e.value for e in events if e.device_id == "fp-a"]
-                assert a_states == ([] if second < 2 else ["offline"])
-                assert {e.point for e in events if e.device_id == "fp-b"} >= {
-                    f"zone.{second + 1}.state"}  # the other panel is unaffected
-                await clock.advance(1)
-            assert a.retry_at is not None
-
-            # Offline: retried with growing, capped delays; polls in between are skipped.
-            delays = []
-            for _ in range(5):
-                retry_at, started = a.retry_at, clock.now()
-                assert retry_at is not None
-                attempts = a.polls
-                while clock.now() < retry_at:
-                    await a.poll()
-                    await clock.advance(0.25)
+        # Offline: retried with growing, capped delays; polls in between are skipped.
+        delays = []
+        for _ in range(5):
+            retry_at, started = a.retry_at, clock.now()
+            assert retry_at is not None
+            attempts = a.polls
+            while clock.now() < retry_at:
                 await a.poll()
-                assert a.polls == attempts + 1
-                delays.append(retry_at - started)
-            assert a.skipped > 0
-            assert all(d <= 8.0 for d in delays)
-            assert delays[0] <= 2.0 < delays[2]
+                await clock.advance(0.25)
+            await a.poll()
+            assert a.polls == attempts + 1
+            delays.append(retry_at - started)
+        assert a.skipped > 0
+        assert all(d <= 8.0 for d in delays)
+        assert delays[0] <= 2.0 < delays[2]
 
-            restarted = FirePanelSimulator(port=port_a)
-            await restarted.start()
+        async with FirePanelSimulator(port=sim_a.port) as restarted:
             restarted.inject_pre_alarm(5)
-            try:
-                while a.availability.value != "online":
-                    await clock.advance(0.5)
-                    await a.poll()
-                events = await recorder.take_settled()
-            finally:
-                await restarted.stop()
-            a_events = {e.point: e.value for e in events if e.device_id == "fp-a"}
-            assert a_events[AVAILABILITY] == "online"
-            assert a_events["zone.5.state"] == "pre_alarm"
-            assert len(a_events) == 1 + 7 + 4 + 8 + 2  # state re-read in full
-    finally:
-        await sim_b.stop()
+            while a.availability.value != "online":
+                await clock.advance(0.5)
+                await a.poll()
+            events = await recorder.take_settled()
+        a_events = {e.point: e.value for e in events if e.device_id == "fp-a"}
+        assert a_events[AVAILABILITY] == "online"
+        assert a_events["zone.5.state"] == "pre_alarm"
+        assert len(a_events) == 1 + 7 + 4 + 8 + 2  # state re-read in full
     logs = _records(caplog, "fp-a")
     assert len(logs) == 2
     assert "offline" in logs[0] and "back online" in logs[1]
@@ -114,49 +85,39 @@ async def test_stopped_panel_goes_offline_backs_off_and_recovers_in_full(
 async def test_exception_responses_are_faults_once_per_episode(
         recorder: Recorder, clock: VirtualClock, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger=POLLER_LOG)
-    sim = FirePanelSimulator()
-    await sim.start()
-    try:
-        async with pollers([fire_panel("fp-a", sim.port)], recorder, clock,
-                           settings()) as (poller,):
+    async with FirePanelSimulator() as sim, \
+            pollers([fire_panel("fp-a", sim.port)], recorder, clock, settings()) as (poller,):
+        await poller.poll()
+        await recorder.take_settled()
+        sim.server.exception_code = 6
+        for _ in range(3):
             await poller.poll()
-            await recorder.take_settled()
-            sim.server.exception_code = 6
-            for _ in range(3):
-                await poller.poll()
-            events = await recorder.take_settled()
-            assert [(e.value, e.detail) for e in events] == [
-                ("fault", "modbus exception 6 (server device busy)")]
-            sim.server.exception_code = 4
-            await poller.poll()
-            assert [e.detail for e in await recorder.take_settled()] == [
-                "modbus exception 4 (server device failure)"]
-            sim.server.exception_code = None
-            sim.inject_fire(2)
-            await poller.poll()
-            await poller.poll()
-            events = await recorder.take_settled()
-            assert [e.value for e in events if e.point == AVAILABILITY] == ["online"]
-            assert {e.point for e in events} >= {"fire", "zone.2.state"}
-    finally:
-        await sim.stop()
+        events = await recorder.take_settled()
+        assert [(e.value, e.detail) for e in events] == [
+            ("fault", "modbus exception 6 (server device busy)")]
+        sim.server.exception_code = 4
+        await poller.poll()
+        assert [e.detail for e in await recorder.take_settled()] == [
+            "modbus exception 4 (server device failure)"]
+        sim.server.exception_code = None
+        sim.inject_fire(2)
+        await poller.poll()
+        await poller.poll()
+        events = await recorder.take_settled()
+        assert [e.value for e in events if e.point == AVAILABILITY] == ["online"]
+        assert {e.point for e in events} >= {"fire", "zone.2.state"}
     assert len(_records(caplog, "fp-a")) == 3  # busy, failure, cleared
     assert poller.availability.value == "online"
 
 
 async def test_unserved_address_is_a_fault_and_the_rest_still_reads(
         recorder: Recorder, clock: VirtualClock) -> None:
-    sim = FirePanelSimulator()
-    await sim.start()
     extra = [{"point": "aux", "table": "input_register", "address": 5000}]
-    try:
-        async with pollers([fire_panel("fp-a", sim.port, points=extra,
-                                       template="fire_panel")],
-                           recorder, clock, settings()) as (poller,):
-            await poller.poll()
-            events = await recorder.take_settled()
-    finally:
-        await sim.stop()
+    async with FirePanelSimulator() as sim, \
+            pollers([fire_panel("fp-a", sim.port, points=extra, template="fire_panel")],
+                    recorder, clock, settings()) as (poller,):
+        await poller.poll()
+        events = await recorder.take_settled()
     by_point = {e.point: e for e in events}
     assert by_point[AVAILABILITY].value == "fault"
     assert by_point[AVAILABILITY].detail == "modbus exception 2 (illegal data address)"
@@ -167,35 +128,28 @@ async def test_unserved_address_is_a_fault_and_the_rest_still_reads(
 async def test_slow_device_times_out_without_delaying_another(
         recorder: Recorder, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger=POLLER_LOG)
-    slow, fast = FirePanelSimulator(), FirePanelSimulator()
-    await slow.start()
-    await fast.start()
-    slow.server.response_delay_s = 0.6
     modbus = settings(timeout_s=0.2, offline_after=2, retry_initial_s=0.05,
                       retry_max_s=0.1)
-    try:
-        async with pollers([fire_panel("fp-slow", slow.port),
-                            fire_panel("fp-fast", fast.port)],
-                           recorder, SystemClock(), modbus) as (s, f):
-            for _ in range(2):
-                began = time.monotonic()
-                fast_done = asyncio.ensure_future(f.poll())
-                slow_done = asyncio.ensure_future(s.poll())
-                await fast_done
-                assert time.monotonic() - began < 0.15
-                await slow_done
-                assert 0.18 < time.monotonic() - began < 0.5
-            assert s.availability.value == "offline"
-            assert f.availability.value == "online"
-            assert s.connection.timeouts == 2
-            slow.server.response_delay_s = 0.0
-            await asyncio.sleep(0.7)  # the last late answer has gone nowhere
-            await asyncio.sleep(0.15)
-            await s.poll()
-            assert s.availability.value == "online"
-    finally:
-        await slow.stop()
-        await fast.stop()
+    async with FirePanelSimulator() as slow, FirePanelSimulator() as fast, \
+            pollers([fire_panel("fp-slow", slow.port), fire_panel("fp-fast", fast.port)],
+                    recorder, SystemClock(), modbus) as (s, f):
+        slow.server.response_delay_s = 0.6
+        for _ in range(2):
+            began = time.monotonic()
+            fast_done = asyncio.ensure_future(f.poll())
+            slow_done = asyncio.ensure_future(s.poll())
+            await fast_done
+            assert time.monotonic() - began < 0.15
+            await slow_done
+            assert 0.18 < time.monotonic() - began < 0.5
+        assert s.availability.value == "offline"
+        assert f.availability.value == "online"
+        assert s.connection.timeouts == 2
+        slow.server.response_delay_s = 0.0
+        await asyncio.sleep(0.7)  # the last late answer has gone nowhere
+        await asyncio.sleep(0.15)
+        await s.poll()
+        assert s.availability.value == "online"
     await recorder.settle()
     assert recorder.availability("fp-slow") == ["offline", "online"]
     assert "no answer within 0.2 s" in _records(caplog, "fp-slow")[0]
@@ -234,26 +188,23 @@ async def test_response_of_the_wrong_length_is_a_fault(recorder: Recorder,
 
 
 async def test_scheduled_polls_stay_on_time_while_a_panel_is_down(recorder: Recorder) -> None:
-    sims = [FirePanelSimulator(), FirePanelSimulator()]
-    for sim in sims:
-        await sim.start()
     modbus = settings(interval_s=0.1, jitter_s=0.0, offline_after=2, retry_initial_s=0.2,
                       retry_max_s=0.4, timeout_s=0.3)
-    adapters = build_endpoint_adapters(
-        modbus, [fire_panel("fp-down", sims[0].port), fire_panel("fp-up", sims[1].port)],
-        recorder.context(SystemClock()))
-    tasks = [asyncio.create_task(a.run()) for a in adapters]
-    try:
-        await asyncio.sleep(0.4)
-        await sims[0].stop()
-        polls_before = adapters[1].pollers[0].polls
-        await asyncio.sleep(1.0)
-        polls_during = adapters[1].pollers[0].polls - polls_before
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await sims[1].stop()
+    async with FirePanelSimulator() as sim_down, FirePanelSimulator() as sim_up:
+        adapters = build_endpoint_adapters(
+            modbus, [fire_panel("fp-down", sim_down.port), fire_panel("fp-up", sim_up.port)],
+            recorder.context(SystemClock()))
+        tasks = [asyncio.create_task(a.run()) for a in adapters]
+        try:
+            await asyncio.sleep(0.4)
+            await sim_down.stop()
+            polls_before = adapters[1].pollers[0].polls
+            await asyncio.sleep(1.0)
+            polls_during = adapters[1].pollers[0].polls - polls_before
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
     down, up = adapters[0].pollers[0], adapters[1].pollers[0]
     assert down.availability.value == "offline"
     assert down.skipped > 0
@@ -264,31 +215,26 @@ async def test_scheduled_polls_stay_on_time_while_a_panel_is_down(recorder: Reco
 
 async def test_gateway_saying_the_target_is_silent_means_offline(
         recorder: Recorder, clock: VirtualClock) -> None:
-    sim = FirePanelSimulator()
-    await sim.start()
-    try:
-        async with pollers([fire_panel("fp-rtu-behind-gw", sim.port)], recorder, clock,
-                           settings(offline_after=2)) as (poller,):
-            await poller.poll()
-            await recorder.take_settled()
-            sim.server.exception_code = 11
-            await poller.poll()
-            assert await recorder.take_settled() == []  # one miss is not offline yet
-            await poller.poll()
-            events = await recorder.take_settled()
-    finally:
-        await sim.stop()
+    async with FirePanelSimulator() as sim, \
+            pollers([fire_panel("fp-rtu-behind-gw", sim.port)], recorder, clock,
+                    settings(offline_after=2)) as (poller,):
+        await poller.poll()
+        await recorder.take_settled()
+        sim.server.exception_code = 11
+        await poller.poll()
+        assert await recorder.take_settled() == []  # one miss is not offline yet
+        await poller.poll()
+        events = await recorder.take_settled()
     assert [(e.value, e.detail) for e in events] == [
         ("offline", "modbus exception 11 (gateway target device failed to respond)")]
 
 
 async def test_panel_stopped_while_a_request_is_in_flight(recorder: Recorder,
                                                           clock: VirtualClock) -> None:
-    sim = FirePanelSimulator()
-    await sim.start()
-    sim.server.response_delay_s = 0.5
-    async with pollers([fire_panel("fp-a", sim.port)], recorder, clock,
-                       settings(timeout_s=2.0, offline_after=1)) as (poller,):
+    async with FirePanelSimulator() as sim, \
+            pollers([fire_panel("fp-a", sim.port)], recorder, clock,
+                    settings(timeout_s=2.0, offline_after=1)) as (poller,):
+        sim.server.response_delay_s = 0.5
         began = time.monotonic()
         in_flight = asyncio.ensure_future(poller.poll())
         await asyncio.sleep(0.1)

@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters.modbus import ModbusSettings, build_endpoint_adapters
 from gateway.clock import VirtualClock
 from simulators.modbus import FirePanelSimulator
 from tests.helpers import free_port, require_binary
-from tests.modbus.conftest import Recorder, fire_panel
+from tests.modbus.conftest import Recorder, fire_panel, pollers
 
 pytestmark = pytest.mark.interop
 
@@ -73,15 +72,10 @@ LIBMODBUS_POINTS = [
 async def test_adapter_reads_a_libmodbus_server(libmodbus_server: int,
                                                 recorder: Recorder) -> None:
     device = fire_panel("peer", libmodbus_server, points=LIBMODBUS_POINTS)
-    adapters = build_endpoint_adapters(ModbusSettings(), [device],
-                                       recorder.context(VirtualClock()))
-    poller = adapters[0].pollers[0]
-    try:
+    async with pollers([device], recorder, VirtualClock()) as (poller,):
         await poller.poll()
         await poller.poll()
         events = await recorder.take_settled()
-    finally:
-        adapters[0].connection.close()
     values = {e.point: e.value for e in events}
     assert len(events) == len(values)  # the second poll changed nothing
     assert values.pop("availability") == "online"
@@ -116,9 +110,7 @@ def _values(output: str) -> dict[int, int]:
 
 async def test_mbpoll_reads_the_fire_panel_simulator() -> None:
     require_binary("mbpoll", HINT)
-    sim = FirePanelSimulator(zones=8, loops=2)
-    await sim.start()
-    try:
+    async with FirePanelSimulator(zones=8, loops=2) as sim:
         sim.inject_fire(3)
         sim.inject_fault(6)
         sim.mains_power_loss()
@@ -126,8 +118,6 @@ async def test_mbpoll_reads_the_fire_panel_simulator() -> None:
         zones = _values(await _mbpoll("-p", port, "-t", "3", "-r", "101", "-c", "8"))
         flags = _values(await _mbpoll("-p", port, "-t", "1", "-r", "1", "-c", "7"))
         battery = await _mbpoll("-p", port, "-t", "3:float", "-B", "-r", "7", "-c", "1")
-    finally:
-        await sim.stop()
     assert zones == {101: 0, 102: 0, 103: 2, 104: 0, 105: 0, 106: 3, 107: 0, 108: 0}
     assert flags == {1: 1, 2: 0, 3: 1, 4: 0, 5: 0, 6: 1, 7: 0}
     assert "25.6" in battery

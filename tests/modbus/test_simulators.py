@@ -8,11 +8,10 @@ import json
 
 from pymodbus.client import AsyncModbusTcpClient
 
-from adapters.modbus import ModbusSettings, build_endpoint_adapters
 from gateway.clock import VirtualClock
 from simulators.modbus import FirePanel, FirePanelSimulator, GateControllerSimulator
 from simulators.modbus.fire_panel import FIRE, NONE, PRE_ALARM, ZoneState
-from tests.modbus.conftest import Recorder, fire_panel
+from tests.modbus.conftest import Recorder, fire_panel, pollers
 
 
 def test_alarms_latch_and_reset_clears_only_what_is_gone() -> None:
@@ -68,14 +67,9 @@ async def _http(port: int, method: str, target: str) -> tuple[int, dict[str, obj
 
 
 async def test_http_control_drives_the_panel_the_adapter_sees(recorder: Recorder) -> None:
-    sim = FirePanelSimulator(zones=4, control_port=0)
-    await sim.start()
-    clock = VirtualClock()
-    adapters = build_endpoint_adapters(
-        ModbusSettings(), [fire_panel("fp-a", sim.port, counts={"zones": 4})],
-        recorder.context(clock))
-    poller = adapters[0].pollers[0]
-    try:
+    async with FirePanelSimulator(zones=4, control_port=0) as sim, \
+            pollers([fire_panel("fp-a", sim.port, counts={"zones": 4})], recorder,
+                    VirtualClock()) as (poller,):
         assert sim.control_port is not None
         await poller.poll()
         await recorder.take_settled()
@@ -91,64 +85,53 @@ async def test_http_control_drives_the_panel_the_adapter_sees(recorder: Recorder
         assert changes["fault"] is True and changes["battery_voltage"] == 25.6
         status, state = await _http(sim.control_port, "GET", "/state")
         assert state["power_fault"] is True
-    finally:
-        adapters[0].connection.close()
-        await sim.stop()
 
 
 async def test_modbus_coils_silence_and_reset_the_panel() -> None:
-    sim = FirePanelSimulator(zones=2)
-    await sim.start()
-    client = AsyncModbusTcpClient("127.0.0.1", port=sim.port, timeout=2, retries=0)
-    try:
-        await client.connect()
-        sim.inject_fire(1)
-        sim.clear(1)
-        assert not (await client.write_coil(0, True, device_id=1)).isError()
-        assert sim.panel.silenced
-        assert not (await client.write_coil(1, True, device_id=1)).isError()
-        assert not sim.panel.fire
-        flags = await client.read_discrete_inputs(0, count=8, device_id=1)
-        assert flags.bits[:8] == [False] * 8
-        refused = await client.write_coil(9, True, device_id=1)
-        assert refused.isError() and refused.exception_code == 3
-    finally:
-        client.close()
-        await sim.stop()
+    async with FirePanelSimulator(zones=2) as sim:
+        client = AsyncModbusTcpClient("127.0.0.1", port=sim.port, timeout=2, retries=0)
+        try:
+            await client.connect()
+            sim.inject_fire(1)
+            sim.clear(1)
+            assert not (await client.write_coil(0, True, device_id=1)).isError()
+            assert sim.panel.silenced
+            assert not (await client.write_coil(1, True, device_id=1)).isError()
+            assert not sim.panel.fire
+            flags = await client.read_discrete_inputs(0, count=8, device_id=1)
+            assert flags.bits[:8] == [False] * 8
+            refused = await client.write_coil(9, True, device_id=1)
+            assert refused.isError() and refused.exception_code == 3
+        finally:
+            client.close()
 
 
 async def test_rtu_framing_over_a_serial_server(recorder: Recorder) -> None:
     sim = FirePanelSimulator(zones=2, device_id=7)
     sim.server.framing = "rtu"
-    await sim.start()
-    sim.inject_fire(2)
-    device = fire_panel("fp-rtu", 0, counts={"zones": 2}, unit_id=7,
-                        connection={"kind": "rtu", "port": f"socket://127.0.0.1:{sim.port}",
-                                    "baudrate": 19200})
-    adapters = build_endpoint_adapters(ModbusSettings(), [device],
-                                       recorder.context(VirtualClock()))
-    try:
-        await adapters[0].pollers[0].poll()
-        values = {e.point: e.value for e in await recorder.take_settled()}
-    finally:
-        adapters[0].connection.close()
-        await sim.stop()
+    async with sim:
+        sim.inject_fire(2)
+        device = fire_panel("fp-rtu", 0, counts={"zones": 2}, unit_id=7,
+                            connection={"kind": "rtu",
+                                        "port": f"socket://127.0.0.1:{sim.port}",
+                                        "baudrate": 19200})
+        async with pollers([device], recorder, VirtualClock()) as (poller,):
+            await poller.poll()
+            values = {e.point: e.value for e in await recorder.take_settled()}
     assert values["availability"] == "online"
     assert values["zone.2.state"] == "fire" and values["fire"] is True
 
 
 async def test_gate_controller_obeys_coil_commands() -> None:
-    sim = GateControllerSimulator(gates=2, bollards=2)
-    await sim.start()
-    client = AsyncModbusTcpClient("127.0.0.1", port=sim.port, timeout=2, retries=0)
-    try:
-        await client.connect()
-        await client.write_coil(1, True, device_id=1)  # open gate 2
-        await client.write_coil(49, False, device_id=1)  # lower bollard 2
-        state = await client.read_discrete_inputs(0, count=64, device_id=1)
-        assert state.bits[1] and not state.bits[17]  # open, not forced
-        assert state.bits[48] and not state.bits[49]
-        assert (await client.write_coil(60, True, device_id=1)).isError()
-    finally:
-        client.close()
-        await sim.stop()
+    async with GateControllerSimulator(gates=2, bollards=2) as sim:
+        client = AsyncModbusTcpClient("127.0.0.1", port=sim.port, timeout=2, retries=0)
+        try:
+            await client.connect()
+            await client.write_coil(1, True, device_id=1)  # open gate 2
+            await client.write_coil(49, False, device_id=1)  # lower bollard 2
+            state = await client.read_discrete_inputs(0, count=64, device_id=1)
+            assert state.bits[1] and not state.bits[17]  # open, not forced
+            assert state.bits[48] and not state.bits[49]
+            assert (await client.write_coil(60, True, device_id=1)).isError()
+        finally:
+            client.close()

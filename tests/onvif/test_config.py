@@ -7,8 +7,14 @@ from pydantic import TypeAdapter, ValidationError
 
 from adapters.base import AdapterContext
 from adapters.onvif import build_adapters
-from adapters.onvif.config import DEFAULT_TOPICS, CameraConfig, OnvifSettings, TopicMapping
-from adapters.onvif.topics import Notification, TopicTable, raw_point, topic_path
+from adapters.onvif.config import (
+    DEFAULT_TOPICS,
+    CameraConfig,
+    OnvifSettings,
+    TopicMapping,
+    topic_path,
+)
+from adapters.onvif.topics import Notification, TopicTable, raw_point
 from adapters.registry import AdapterSettings, DeviceConfig
 from gateway.bus import EventBus
 from gateway.clock import VirtualClock

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from adapters.base import AdapterContext
 from adapters.video.adapter import VideoAnalyticsAdapter
@@ -121,3 +121,15 @@ async def simulator(clock: VirtualClock, cameras: int = 1) -> AsyncIterator[Came
         yield sim
     finally:
         await sim.stop()
+
+
+@asynccontextmanager
+async def one_camera(folder: Path, **options: Any
+                     ) -> AsyncIterator[tuple[CameraSimulator, AnalyticsCamera, Running]]:
+    """One simulated camera, "cam-a" analysing its snapshots (`options` as for
+    `analytics_camera`), and the adapter running it, on a fresh virtual clock."""
+    clock = VirtualClock()
+    async with simulator(clock) as sim:
+        cam = analytics_camera("cam-a", sim.snapshot_url(0), **options)
+        async with running_adapter([cam], folder, clock) as run:
+            yield sim, cam, run

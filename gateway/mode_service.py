@@ -41,6 +41,9 @@ log = logging.getLogger(__name__)
 CONFIG = "config"
 """The actor of drills planned in the config."""
 
+RECENT_S = 86400.0
+"""How far back `list_modes` shows modes that are over."""
+
 
 @dataclass(frozen=True, slots=True)
 class ModeListing:
@@ -53,7 +56,7 @@ class ModeService:
     """Starts, ends and expires the gateway's modes. `run()` records expiries on time."""
 
     def __init__(self, book: ModeBook, store: AlertStore, clock: Clock, feed: AlertFeed,
-                 config: GatewayConfig, recent_s: float = 86400.0) -> None:
+                 config: GatewayConfig) -> None:
         self.book = book
         self._store = store
         self._clock = clock
@@ -62,7 +65,6 @@ class ModeService:
         self._zones = {zone.id for zone in config.zones}
         self._devices = {device.id for device in config.devices}
         self._planned = config.drills
-        self._recent_s = recent_s
         self._lock = asyncio.Lock()
         self._changed = asyncio.Event()
         book.subscribe(self._changed.set)
@@ -131,7 +133,7 @@ class ModeService:
         now = self._clock.now()
         still_open = await self._store.run(partial(open_modes_sync, self._store))
         recent = await self._store.run(partial(recent_modes_sync, self._store,
-                                               now - self._recent_s, 200))
+                                               now - RECENT_S, 200))
         return ModeListing(
             active=[mode for mode in still_open if mode.covers_at(now)],
             upcoming=[mode for mode in still_open if mode.starts > now],
@@ -147,7 +149,7 @@ class ModeService:
         async with self._lock:
             now = self._clock.now()
             if until <= now:
-                raise ValueError("a mode must end after it starts")
+                raise ModeConflict("a mode must end after it starts")
             current = self.book.maintenance(device_id, now) if device_id else None
             if current is not None:
                 raise ModeConflict(f"{device_id} is already in maintenance until "

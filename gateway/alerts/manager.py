@@ -32,6 +32,10 @@ class AlertActionError(Exception):
     """An operator action that does not apply (unknown alert, wrong state)."""
 
 
+class AlertNotFound(AlertActionError):
+    """An operator action on an alert that does not exist."""
+
+
 class AlertManager:
     """Must be created on the running event loop."""
 
@@ -61,9 +65,7 @@ class AlertManager:
 
     async def load(self) -> None:
         """Learn which alerts are active, so clears of inactive keys cost nothing."""
-        active = await self._store.run(
-            lambda: self._store.list_sync([AlertState.OPEN, AlertState.ACKNOWLEDGED], 100_000))
-        self._active_keys = {alert.key for alert in active}
+        self._active_keys = await self._store.run(self._store.active_keys_sync)
 
     async def run(self) -> None:
         """Apply queued outcomes in order, until cancelled."""
@@ -181,7 +183,7 @@ class AlertManager:
     def _act_sync(self, alert_id: str, action: str, actor: str, note: str) -> Alert:
         current = self._store.get_sync(alert_id)
         if current is None:
-            raise AlertActionError(f"no alert {alert_id!r}")
+            raise AlertNotFound(f"no alert {alert_id!r}")
         allowed_from, to_state = TRANSITIONS[action]
         if current.state not in allowed_from:
             raise AlertActionError(f"cannot {action} an alert that is {current.state.value}")

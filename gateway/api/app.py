@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from adapters.video.adapter import VideoAnalyticsAdapter
 from adapters.video.camera import NoFrame
 from adapters.video.evidence import UnknownCamera
-from gateway.alerts.manager import AlertActionError
+from gateway.alerts.manager import AlertActionError, AlertNotFound
 from gateway.alerts.model import ACTIVE_STATES, AlertState
 from gateway.api.modes import mode_routes
 from gateway.app import Gateway
@@ -39,6 +39,7 @@ def create_api(gateway: Gateway, keepalive_s: float = 15.0) -> FastAPI:
     api = FastAPI(title="Campus Security Gateway", version="0.1.0")
     tz = gateway.config.site.tz
     token = gateway.config.api.token.get_secret_value()
+    page = resources.files("gateway.web").joinpath("index.html").read_text("utf-8")
 
     def operator(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -49,7 +50,7 @@ def create_api(gateway: Gateway, keepalive_s: float = 15.0) -> FastAPI:
 
     @api.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def dashboard() -> str:
-        return resources.files("gateway.web").joinpath("index.html").read_text("utf-8")
+        return page
 
     @api.get("/health")
     async def health() -> dict[str, Any]:
@@ -70,10 +71,10 @@ def create_api(gateway: Gateway, keepalive_s: float = 15.0) -> FastAPI:
 
     @api.get("/alerts/{alert_id}")
     async def get_alert(alert_id: str) -> dict[str, Any]:
-        alert = await gateway.store.run(lambda: gateway.store.get_sync(alert_id))
+        alert, history = await gateway.store.run(
+            lambda: (gateway.store.get_sync(alert_id), gateway.store.history_sync(alert_id)))
         if alert is None:
             raise HTTPException(404, f"no alert {alert_id}")
-        history = await gateway.store.run(lambda: gateway.store.history_sync(alert_id))
         return {**alert.to_dict(tz), "history": [
             {"at": iso(h.at, tz), "action": h.action, "from": h.from_state, "to": h.to_state,
              "actor": h.actor, "note": h.note, "revision": h.revision} for h in history]}
@@ -83,9 +84,10 @@ def create_api(gateway: Gateway, keepalive_s: float = 15.0) -> FastAPI:
                   body: OperatorAction) -> dict[str, Any]:
         try:
             alert = await gateway.manager.act(alert_id, action, body.actor, body.note)
+        except AlertNotFound as exc:
+            raise HTTPException(404, str(exc)) from None
         except AlertActionError as exc:
-            status = 404 if str(exc).startswith("no alert") else 409
-            raise HTTPException(status, str(exc)) from None
+            raise HTTPException(409, str(exc)) from None
         return alert.to_dict(tz)
 
     @api.post("/cameras/{camera_id}/reference", dependencies=[Depends(operator)])

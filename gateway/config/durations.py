@@ -1,13 +1,15 @@
-"""Durations in config: `90` (seconds), `"90s"`, `"5m"`, `"2h"`, `"1d"`, `"1h30m"`."""
+"""Durations in config: `90` or `"90"` (seconds), `"90s"`, `"5m"`, `"2h"`, `"1d"`, `"1h30m"`."""
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Annotated
 
 from pydantic import BeforeValidator
 
-_PART = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
+_NUMBER = r"\d+(?:\.\d+)?"
+_PART = re.compile(rf"({_NUMBER})([smhd])")
 _UNIT_S = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
 
@@ -19,12 +21,16 @@ def parse_duration(value: object) -> float:
         seconds = float(value)
     elif isinstance(value, str) and value.strip():
         text = value.strip().replace(" ", "")
+        if re.fullmatch(_NUMBER, text):
+            text += "s"
         parts = _PART.findall(text)
         if "".join(n + u for n, u in parts) != text:
             raise ValueError(f"bad duration {value!r}: write e.g. 90s, 5m, 2h, 1h30m")
         seconds = sum(float(number) * _UNIT_S[unit] for number, unit in parts)
     else:
         raise ValueError("a duration is a number of seconds or text like 90s, 5m, 2h, 1h30m")
+    if not math.isfinite(seconds):
+        raise ValueError(f"duration must be a finite number, got {value!r}")
     if seconds <= 0:
         raise ValueError(f"duration must be positive, got {value!r}")
     return seconds

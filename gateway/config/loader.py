@@ -66,7 +66,9 @@ def load_yaml(path: Path) -> tuple[Any, _Origins]:
 
 
 def _load_file(path: Path, at: Loc, origins: _Origins, seen: set[Path],
-               first_index: int = 0) -> Any:
+               list_index: int | None = None) -> Any:
+    """The document in `path`, placed at `at`; if it is named as item `list_index` of the
+    list at `at`, a list it holds continues that list and anything else is that item."""
     file = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -86,7 +88,11 @@ def _load_file(path: Path, at: Loc, origins: _Origins, seen: set[Path],
     if node is None:
         return {}
     builder = _Builder(path, origins, seen | {path.resolve()}, loader)
-    return builder.build(node, at, first_index)
+    if list_index is None:
+        return builder.build(node, at)
+    if isinstance(node, yaml.SequenceNode):
+        return builder.build(node, at, list_index)
+    return builder.build(node, (*at, list_index))
 
 
 class _Builder:
@@ -123,7 +129,6 @@ class _Builder:
             if key in result:
                 self.origins.problem(self.file, key_node, (*path, key), "duplicate key")
                 continue
-            self.origins.note((*path, key), self.file, key_node)
             result[key] = self.build(value_node, (*path, key))
             self.origins.note((*path, key), self.file, key_node)
         return result
@@ -159,8 +164,6 @@ class _Builder:
         if target in self.seen:
             self.origins.problem(self.file, node, path, f"{target} includes itself")
             return None
-        if list_index is None:
-            return _load_file(target, path, self.origins, self.seen)
         return _load_file(target, path, self.origins, self.seen, list_index)
 
     def _environment(self, value: str, node: yaml.ScalarNode, path: Loc) -> str:

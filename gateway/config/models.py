@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from adapters.registry import DEVICE_TYPES, AdapterSettings, DeviceConfig, point_names
 from adapters.registry import reference_errors as adapter_reference_errors
@@ -56,6 +56,12 @@ class ClientTlsConfig(StrictModel):
     key_file: Path | None = Field(default=None, description="Client private key (mutual TLS).")
     verify: bool = Field(default=True, description="Verify the server certificate.")
 
+    @model_validator(mode="after")
+    def _key_with_certificate(self) -> ClientTlsConfig:
+        if self.key_file is not None and self.cert_file is None:
+            raise ValueError("key_file needs cert_file")
+        return self
+
 
 class PoliceHttpChannelConfig(StrictModel):
     """HTTP(S) POST to the police linkage platform (公安联网报警平台), signed."""
@@ -96,6 +102,13 @@ class ApiConfig(StrictModel):
         default=None, pattern=r"^https?://",
         description="How receivers reach this API, for evidence links in alert documents "
                     "(default: http://host:port).")
+
+    @field_validator("token")
+    @classmethod
+    def _token_not_empty(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value():
+            raise ValueError("must not be empty: every operator action would be refused")
+        return value
 
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")

@@ -7,14 +7,12 @@ A change to a mode and its audit row are written in one transaction.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
 
 from gateway.modes import Mode, ModeChange
-from gateway.store.sqlite import AlertStore
+from gateway.store.sqlite import AlertStore, transaction
 from gateway.timefmt import iso
 
 SYSTEM = "system"
@@ -46,7 +44,7 @@ class ModeAuditEntry:
 def insert_mode_sync(store: AlertStore, mode: Mode, change: ModeChange, at: float) -> bool:
     """Store a new mode and audit it; False (and nothing written) if its id is stored."""
     db = store.db
-    with _transaction(db):
+    with transaction(db):
         inserted = db.execute(
             f"INSERT OR IGNORE INTO modes ({_MODE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             _values(mode)).rowcount
@@ -61,7 +59,7 @@ def end_mode_sync(store: AlertStore, ended: Mode, note: str) -> bool:
     if ended.ended_at is None or ended.ended_by is None:
         raise ValueError(f"mode {ended.id} has not ended")
     db = store.db
-    with _transaction(db):
+    with transaction(db):
         done = db.execute(
             "UPDATE modes SET ended_at = ?, ended_by = ?, closed = 1 WHERE id = ? AND closed = 0",
             (ended.ended_at, ended.ended_by, ended.id)).rowcount
@@ -73,7 +71,7 @@ def end_mode_sync(store: AlertStore, ended: Mode, note: str) -> bool:
 def expire_mode_sync(store: AlertStore, mode: Mode) -> bool:
     """Record that `mode` reached its expiry; False if that is recorded already."""
     db = store.db
-    with _transaction(db):
+    with transaction(db):
         done = db.execute(
             "UPDATE modes SET closed = 1 WHERE id = ? AND closed = 0 AND ended_at IS NULL",
             (mode.id,)).rowcount
@@ -121,17 +119,6 @@ def _audit(db: sqlite3.Connection, mode_id: str, at: float, change: ModeChange, 
            note: str) -> None:
     db.execute("INSERT INTO mode_audit (mode_id, at, change, actor, note) "
                "VALUES (?, ?, ?, ?, ?)", (mode_id, at, change, actor, note))
-
-
-@contextmanager
-def _transaction(db: sqlite3.Connection) -> Iterator[None]:
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
 
 
 def _values(mode: Mode) -> tuple[Any, ...]:

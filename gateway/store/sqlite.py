@@ -11,8 +11,9 @@ import asyncio
 import json
 import logging
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -119,6 +120,12 @@ class AlertStore:
             "AND state IN ('open', 'acknowledged')", (key,)).fetchone()
         return _alert(row) if row else None
 
+    def active_keys_sync(self) -> set[str]:
+        """The keys of the open and acknowledged alerts."""
+        rows = self.db.execute(
+            "SELECT key FROM alerts WHERE state IN ('open', 'acknowledged')")
+        return {key for (key,) in rows}
+
     def get_sync(self, alert_id: str) -> Alert | None:
         row = self.db.execute(f"SELECT {_ALERT_COLUMNS} FROM alerts WHERE id = ?",
                               (alert_id,)).fetchone()
@@ -161,7 +168,7 @@ class AlertStore:
         """Write one alert change, its history line and its outbox jobs atomically."""
         db = self.db
         jobs = list(jobs)
-        with _transaction(db):
+        with transaction(db):
             values = (*_alert_values(alert), now)
             if created:
                 db.execute(f"INSERT INTO alerts ({_ALERT_COLUMNS}, updated_at) "
@@ -211,7 +218,7 @@ class AlertStore:
         is sent again with the same Idempotency-Key, which the receiver drops. Alert changes
         themselves are always synced before they are shown or sent."""
         db = self.db
-        with _unsynced(db), _transaction(db):
+        with _unsynced(db), transaction(db):
             done = db.execute(
                 "UPDATE outbox SET delivered_at = ?, receipt_id = ?, attempts = attempts + 1 "
                 "WHERE id = ? AND revision = ?", (now, receipt_id, job.id, job.revision)).rowcount
@@ -234,17 +241,17 @@ class AlertStore:
         return {channel: count for channel, count in rows}
 
 
-class _transaction:
-    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on error."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
-
-    def __enter__(self) -> None:
-        self.db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, exc_type: object, *_: object) -> None:
-        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+@contextmanager
+def transaction(db: sqlite3.Connection) -> Iterator[None]:
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on error (unless SQLite already did)."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 class _unsynced:

@@ -7,21 +7,16 @@ import asyncio
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 
-from gateway.alerts.manager import AlertActionError
+from gateway.alerts.manager import AlertActionError, AlertNotFound
 from gateway.alerts.model import AlertState, Severity
+from gateway.api.app import create_api
 from gateway.app import Gateway
 from gateway.clock import VirtualClock
 from gateway.events import Event
 from tests.core.support import school_config
-
-
-async def settle(gateway: Gateway) -> None:
-    for _ in range(5):
-        await gateway.bus.drain()
-        await gateway.manager.drain()
-        await gateway.store.run(lambda: None)
 
 
 def press(gateway: Gateway, device: str, value: bool = True, point: str = "pressed") -> None:
@@ -44,7 +39,7 @@ async def panic_alerts(gateway: Gateway) -> list:  # type: ignore[type-arg]
 
 async def test_press_raises_one_stored_alert_and_repeats_update_it(gateway: Gateway) -> None:
     press(gateway, "pb-1")
-    await settle(gateway)
+    await gateway.settle()
     [alert] = await alerts(gateway)
     assert (alert.device_id, alert.severity, alert.state) == ("pb-1", Severity.CRITICAL,
                                                                AlertState.OPEN)
@@ -53,7 +48,7 @@ async def test_press_raises_one_stored_alert_and_repeats_update_it(gateway: Gate
     press(gateway, "pb-1", False)
     press(gateway, "pb-1")
     press(gateway, "pb-1")  # the same state reported again is not another press
-    await settle(gateway)
+    await gateway.settle()
     [alert] = await alerts(gateway)
     assert alert.event_count == 2
     assert alert.state is AlertState.OPEN  # the release did not clear it
@@ -62,13 +57,13 @@ async def test_press_raises_one_stored_alert_and_repeats_update_it(gateway: Gate
 async def test_panic_alert_is_never_closed_by_the_system_only_by_an_operator(
         gateway: Gateway, tmp_path: Path) -> None:
     press(gateway, "pb-2")
-    await settle(gateway)
+    await gateway.settle()
     press(gateway, "pb-2", False)
     await gateway.clock.advance(3600)  # type: ignore[attr-defined]
-    await settle(gateway)
+    await gateway.settle()
     [alert] = await panic_alerts(gateway)
     assert alert.state is AlertState.OPEN
-    with pytest.raises(AlertActionError, match="no alert"):
+    with pytest.raises(AlertNotFound, match="no alert"):
         await gateway.manager.act("nope", "ack", "li.wei")
     await gateway.manager.act(alert.id, "ack", "li.wei", "on my way")
     with pytest.raises(AlertActionError, match="cannot ack an alert that is acknowledged"):
@@ -82,16 +77,39 @@ async def test_panic_alert_is_never_closed_by_the_system_only_by_an_operator(
     assert history[2].note == "false alarm: pressed by a pupil"
     # A press after closing opens a new alert.
     press(gateway, "pb-2")
-    await settle(gateway)
+    await gateway.settle()
     assert len(await panic_alerts(gateway)) == 2
+
+
+async def test_the_api_tells_an_unknown_alert_from_an_action_that_does_not_apply(
+        gateway: Gateway) -> None:
+    press(gateway, "pb-2")
+    await gateway.settle()
+    [alert] = await alerts(gateway)
+    transport = httpx.ASGITransport(app=create_api(gateway))
+    auth = {"Authorization": "Bearer operator-token"}
+    body = {"actor": "li.wei"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as api:
+        assert (await api.get("/")).text.startswith("<!doctype html>")
+        assert (await api.get("/alerts/nope")).status_code == 404
+        unknown = await api.post("/alerts/nope/ack", json=body, headers=auth)
+        assert unknown.status_code == 404, unknown.text
+        assert (await api.post(f"/alerts/{alert.id}/ack", json=body,
+                               headers=auth)).status_code == 200
+        again = await api.post(f"/alerts/{alert.id}/ack", json=body, headers=auth)
+        assert again.status_code == 409, again.text
+        shown = (await api.get(f"/alerts/{alert.id}")).json()
+        assert shown["state"] == "acknowledged"
+        assert [(h["action"], h["revision"]) for h in shown["history"]] == [
+            ("raised", 1), ("ack", 2)]
 
 
 async def test_non_latching_alert_auto_resolves_when_the_condition_clears(
         gateway: Gateway) -> None:
     press(gateway, "gs-1", True, "forced")
-    await settle(gateway)
+    await gateway.settle()
     press(gateway, "gs-1", False, "forced")
-    await settle(gateway)
+    await gateway.settle()
     [alert] = await alerts(gateway)
     assert alert.state is AlertState.RESOLVED
     history = await gateway.store.run(lambda: gateway.store.history_sync(alert.id))
@@ -103,17 +121,17 @@ async def test_silent_device_goes_offline_after_two_heartbeats_and_comes_back(
     clock = gateway.clock
     assert isinstance(clock, VirtualClock)
     press(gateway, "pb-1", False)
-    await settle(gateway)
+    await gateway.settle()
     await clock.advance(119)
-    await settle(gateway)
+    await gateway.settle()
     assert gateway.registry.devices["pb-1"].availability.value == "online"
     await clock.advance(2)
-    await settle(gateway)
+    await gateway.settle()
     assert gateway.registry.devices["pb-1"].availability.value == "offline"
     [alert] = await alerts(gateway)
     assert (alert.rule_id, alert.severity) == ("offline", Severity.WARNING)
     gateway.bus.publish(Event("s1", "pb-1", "heartbeat", 7, clock.now()))
-    await settle(gateway)
+    await gateway.settle()
     assert gateway.registry.devices["pb-1"].availability.value == "online"
     [alert] = await alerts(gateway)
     assert alert.state is AlertState.RESOLVED
@@ -124,7 +142,7 @@ async def test_silent_device_goes_offline_after_two_heartbeats_and_comes_back(
 async def test_alert_document_reaches_the_file_channel_once_per_revision(
         gateway: Gateway, tmp_path: Path) -> None:
     press(gateway, "pb-2")
-    await settle(gateway)
+    await gateway.settle()
     [alert] = await alerts(gateway)
     for _ in range(1000):  # the file write runs on a thread, in real time
         if gateway.workers[0].delivered:
@@ -145,9 +163,9 @@ async def test_alerts_survive_a_restart(tmp_path: Path) -> None:
     config = school_config(tmp_path)
     async with Gateway(config, VirtualClock(), run_adapters=False) as gateway:
         press(gateway, "pb-1")
-        await settle(gateway)
+        await gateway.settle()
     async with Gateway(config, VirtualClock(), run_adapters=False) as gateway:
         press(gateway, "pb-1")
-        await settle(gateway)
+        await gateway.settle()
         [alert] = await alerts(gateway)
         assert alert.event_count == 2

@@ -139,6 +139,38 @@ def test_missing_environment_variable_and_secret_file(tmp_path: Path) -> None:
                for p in found)
 
 
+def test_an_empty_operator_token_is_refused(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("API_TOKEN", raising=False)
+    for written in ['""', "${API_TOKEN:-}"]:
+        text = GOOD.replace("token: t", f"token: {written}")
+        path = write(tmp_path, text)
+        assert problems(path) == [f"{path}:{line(text, 'token:')}: api.token: Value error, "
+                                  "must not be empty: every operator action would be refused"]
+
+
+def with_hold(written: str) -> str:
+    """GOOD with the panic rule held for the duration `written`."""
+    return GOOD.replace("latching: true}", f"latching: true, for: {written}}}")
+
+
+def test_a_duration_is_a_number_or_text_and_finite(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOLD", "90")
+    for written, seconds in [("90", 90.0), ('"90"', 90.0), ('"${HOLD}"', 90.0),
+                             ('"1.5"', 1.5), ("1h30m", 5400.0)]:
+        assert load_config(write(tmp_path, with_hold(written))).rules[0].for_ == seconds
+    for written, shown in [(".nan", "nan"), (".inf", "inf")]:
+        text = with_hold(written)
+        path = write(tmp_path, text)
+        assert problems(path) == [f"{path}:{line(text, 'for:')}: rules[0].for: Value error, "
+                                  f"duration must be a finite number, got {shown}"]
+    text = with_hold('"90x"')
+    path = write(tmp_path, text)
+    assert problems(path) == [f"{path}:{line(text, 'for:')}: rules[0].for: Value error, "
+                              "bad duration '90x': write e.g. 90s, 5m, 2h, 1h30m"]
+
+
 def test_included_rule_file_errors_name_that_file(tmp_path: Path) -> None:
     rules = write(tmp_path, "- {id: r1, select: {type: panic_button}, when: {point: pressed},\n"
                             "   severity: apocalyptic, category: panic, title: x}\n",
@@ -147,6 +179,19 @@ def test_included_rule_file_errors_name_that_file(tmp_path: Path) -> None:
     found = problems(write(tmp_path, text))
     assert len(found) == 1
     assert found[0].startswith(f"{rules}:2: rules[0].severity: Input should be")
+
+
+def test_an_included_device_file_is_that_item_of_the_list(tmp_path: Path) -> None:
+    device = ("id: pb-2\ntype: panic_button\nname: Library alarm\nzone: gate\n"
+              "colour: red\n")
+    included = write(tmp_path, device, "dev.yaml")
+    text = GOOD.replace("channels:\n", "  - !include dev.yaml\nchannels:\n", 1)
+    path = write(tmp_path, text)
+    assert problems(path) == [
+        f"{included}:{line(device, 'colour')}: devices[1].colour: unknown key"]
+    write(tmp_path, device.replace("colour: red\n", ""), "dev.yaml")
+    config = load_config(path)
+    assert [d.id for d in config.devices] == ["pb-1", "pb-2"]
 
 
 def test_bad_title_placeholder(tmp_path: Path) -> None:

@@ -79,23 +79,16 @@ async def gateway(tmp_path: Path, clock: VirtualClock) -> AsyncIterator[Gateway]
         yield gw
 
 
-async def settle(gateway: Gateway) -> None:
-    for _ in range(3):
-        await gateway.manager.drain()
-        await gateway.store.run(lambda: None)
-        await gateway.escalator.drain()
-
-
 async def raise_alert(gateway: Gateway, alert_spec: AlertSpec) -> Alert:
     alert = await gateway.manager.apply(alert_spec)
     assert alert is not None
-    await settle(gateway)
+    await gateway.settle()
     return alert
 
 
 async def advance(gateway: Gateway, clock: VirtualClock, seconds: float) -> None:
     await clock.advance(seconds)
-    await settle(gateway)
+    await gateway.settle()
 
 
 async def stored(gateway: Gateway, alert_id: str) -> Alert:
@@ -153,7 +146,7 @@ async def test_an_alert_acknowledged_in_time_never_escalates(
     raised = await raise_alert(gateway, spec(TWO_MINUTES))
     await advance(gateway, clock, 119)
     acknowledged = await gateway.manager.act(raised.id, "ack", "li.wei")
-    await settle(gateway)
+    await gateway.settle()
     assert acknowledged.to_dict(gateway.config.site.tz)["next_escalation_at"] is None
     await advance(gateway, clock, 3600)
     alert = await stored(gateway, raised.id)
@@ -214,7 +207,7 @@ async def test_escalation_keeps_its_original_due_time_across_a_restart(
         await advance(gateway, clock, 100)
     await clock.advance(10)  # the gateway is down for a while
     async with Gateway(config, clock, run_adapters=False) as gateway:
-        await settle(gateway)
+        await gateway.settle()
         await advance(gateway, clock, 9)
         assert (await stored(gateway, raised.id)).escalation_level == 0
         await advance(gateway, clock, 1)
@@ -231,7 +224,7 @@ async def test_steps_that_fell_due_while_the_gateway_was_down_apply_at_start(
         await advance(gateway, clock, 60)
     await clock.advance(240)
     async with Gateway(config, clock, run_adapters=False) as gateway:
-        await settle(gateway)
+        await gateway.settle()
         alert = await stored(gateway, raised.id)
         assert (alert.severity, alert.escalation_level) == (Severity.CRITICAL, 1)
         await advance(gateway, clock, 299)
@@ -264,7 +257,7 @@ async def test_a_resolved_alert_never_escalates(gateway: Gateway, clock: Virtual
     await advance(gateway, clock, 30)
     await gateway.manager.apply(ClearSpec("forced:gs-1", clock.now()))
     await gateway.manager.act(resolved.id, "resolve", "li.wei", "false alarm")
-    await settle(gateway)
+    await gateway.settle()
     await advance(gateway, clock, 3600)
     for alert_id in (cleared.id, resolved.id):
         alert = await stored(gateway, alert_id)

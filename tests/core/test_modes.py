@@ -92,14 +92,6 @@ def test_ending_a_mode_early_stops_it_at_once_and_only_once() -> None:
 # -- through the gateway ----------------------------------------------------------------
 
 
-async def settle(gateway: Gateway) -> None:
-    for _ in range(5):
-        await gateway.bus.drain()
-        await gateway.manager.drain()
-        await gateway.store.run(lambda: None)
-        await asyncio.sleep(0)
-
-
 def client(gateway: Gateway) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_api(gateway)),
                              base_url="http://gateway")
@@ -147,12 +139,12 @@ async def test_a_drill_started_over_the_api_is_stored_audited_and_expires_on_tim
         assert listing["recent"] == []
 
         await clock.advance(30 * 60 - 1)
-        await settle(gateway)
+        await gateway.settle()
         assert gateway.modes.drill("a3", clock.now()) is not None
         assert mode_messages(feed) == []
 
         await clock.advance(1)
-        await settle(gateway)
+        await gateway.settle()
         assert gateway.modes.drill("a3", clock.now()) is None
         assert mode_messages(feed) == [("expired", mode_id)]
         audit = (await api.get("/modes/audit")).json()
@@ -173,14 +165,14 @@ async def test_a_drill_survives_a_restart_and_one_that_expired_meanwhile_is_reco
         long = await gateway.mode_service.start_drill(None, T0 + 3600, "li.wei", "whole site")
     clock = VirtualClock(T0 + 1200)
     async with Gateway(config, clock, run_adapters=False) as gateway:
-        await settle(gateway)
+        await gateway.settle()
         assert gateway.modes.drill("a3", clock.now()) == long
         assert gateway.modes.get(short.id) is None
         audit = await gateway.mode_service.audit()
         assert [(a.mode_id, a.change, a.at) for a in audit if a.change == "expired"] == [
             (short.id, "expired", T0 + 600)]
         await clock.advance(2400)
-        await settle(gateway)
+        await gateway.settle()
         assert gateway.modes.drill("a3", clock.now()) is None
         assert await rows(gateway, "SELECT change, at FROM mode_audit WHERE mode_id = ? "
                                    "ORDER BY id", long.id) == [("started", T0),
@@ -212,7 +204,7 @@ async def test_a_planned_drill_covers_its_window_once_across_restarts(
     async with Gateway(config, clock, run_adapters=False) as gateway:
         assert gateway.modes.drill("a3", clock.now()) == planned
         await clock.advance(1200)
-        await settle(gateway)
+        await gateway.settle()
         assert gateway.modes.drill("a3", clock.now()) is None
         assert await rows(gateway, "SELECT mode_id, change, actor FROM mode_audit "
                                    "ORDER BY id") == [(planned.id, "scheduled", "config"),
@@ -238,61 +230,54 @@ def test_a_planned_drill_must_name_a_known_zone_and_last_at_most_a_day(
         assert any(problem in found for found in caught.value.problems), caught.value
 
 
-async def maintenance_gateway(tmp_path: Path) -> tuple[Gateway, VirtualClock]:
-    clock = VirtualClock(T0)
-    gateway = Gateway(school_config(tmp_path), clock, run_adapters=False)
-    await gateway.start()
-    gateway.bus.publish(Event("s1", "pb-1", "pressed", False, clock.now()))  # heartbeat 60 s
-    await settle(gateway)
-    assert gateway.registry.devices["pb-1"].availability.value == "online"
-    await clock.advance(30)
-    return gateway, clock
-
-
 def availability(gateway: Gateway) -> str:
     return gateway.registry.devices["pb-1"].availability.value
 
 
+@pytest.fixture
+async def heard(gateway: Gateway) -> VirtualClock:
+    """The gateway's clock 30 s after pb-1 (heartbeat 60 s) was last heard."""
+    clock = gateway.clock
+    assert isinstance(clock, VirtualClock)
+    gateway.bus.publish(Event("s1", "pb-1", "pressed", False, clock.now()))
+    await gateway.settle()
+    assert availability(gateway) == "online"
+    await clock.advance(30)
+    return clock
+
+
 async def test_a_device_in_maintenance_is_not_declared_offline_until_two_beats_after_it(
-        tmp_path: Path) -> None:
-    gateway, clock = await maintenance_gateway(tmp_path)
-    try:
-        await gateway.mode_service.start_maintenance("pb-1", T0 + 630, "li.wei",
-                                                     "battery swap", "suppress")
-        await clock.advance(600)  # silent for 630 s: far beyond two beats of 60 s
-        await settle(gateway)
-        assert availability(gateway) == "online"
-        await clock.advance(119)
-        await settle(gateway)
-        assert availability(gateway) == "online"
-        await clock.advance(2)
-        await settle(gateway)
-        assert availability(gateway) == "offline"
-    finally:
-        await gateway.stop()
+        gateway: Gateway, heard: VirtualClock) -> None:
+    await gateway.mode_service.start_maintenance("pb-1", T0 + 630, "li.wei",
+                                                 "battery swap", "suppress")
+    await heard.advance(600)  # silent for 630 s: far beyond two beats of 60 s
+    await gateway.settle()
+    assert availability(gateway) == "online"
+    await heard.advance(119)
+    await gateway.settle()
+    assert availability(gateway) == "online"
+    await heard.advance(2)
+    await gateway.settle()
+    assert availability(gateway) == "offline"
 
 
 async def test_ending_maintenance_early_restarts_supervision_from_then(
-        tmp_path: Path) -> None:
-    gateway, clock = await maintenance_gateway(tmp_path)
-    try:
-        mode = await gateway.mode_service.start_maintenance("pb-1", T0 + 3600, "li.wei")
-        await clock.advance(270)
-        await settle(gateway)
-        ended = await gateway.mode_service.end_mode(mode.id, "zhang.min", "done early")
-        assert ended.ended_at == T0 + 300
-        await clock.advance(119)
-        await settle(gateway)
-        assert availability(gateway) == "online"
-        await clock.advance(2)
-        await settle(gateway)
-        assert availability(gateway) == "offline"
-        assert await rows(gateway, "SELECT change, actor, note, at FROM mode_audit "
-                                   "ORDER BY id") == [("started", "li.wei", "", T0 + 30),
-                                                      ("ended", "zhang.min", "done early",
-                                                       T0 + 300)]
-    finally:
-        await gateway.stop()
+        gateway: Gateway, heard: VirtualClock) -> None:
+    mode = await gateway.mode_service.start_maintenance("pb-1", T0 + 3600, "li.wei")
+    await heard.advance(270)
+    await gateway.settle()
+    ended = await gateway.mode_service.end_mode(mode.id, "zhang.min", "done early")
+    assert ended.ended_at == T0 + 300
+    await heard.advance(119)
+    await gateway.settle()
+    assert availability(gateway) == "online"
+    await heard.advance(2)
+    await gateway.settle()
+    assert availability(gateway) == "offline"
+    assert await rows(gateway, "SELECT change, actor, note, at FROM mode_audit "
+                               "ORDER BY id") == [("started", "li.wei", "", T0 + 30),
+                                                  ("ended", "zhang.min", "done early",
+                                                   T0 + 300)]
 
 
 def with_police(config: GatewayConfig, tmp_path: Path) -> GatewayConfig:
@@ -313,7 +298,7 @@ async def test_a_drill_alert_is_never_sent_to_a_channel_that_does_not_take_drill
             key="drill-panic", rule_id="panic", site="s1", device_id="pb-2", zone="a3",
             category=Category.PANIC, severity=Severity.CRITICAL, title="Alarm A301",
             channels=("police", "log"), latching=True, ts=T0, drill=True))
-        await settle(gateway)
+        await gateway.settle()
         [(alert_id, drilled)] = await rows(gateway, "SELECT id, drill FROM alerts")
         assert drilled == 1
         assert await rows(gateway, "SELECT channel FROM outbox WHERE alert_id = ?",
@@ -342,6 +327,7 @@ async def test_changing_modes_needs_the_operator_token(gateway: Gateway) -> None
     ("/modes/drill", {"minutes": 24 * 60 + 1, "actor": "a"}, 422),
     ("/modes/drill", {"actor": "a"}, 422),
     ("/modes/drill", {"minutes": 10, "actor": ""}, 422),
+    ("/modes/drill", {"minutes": 1e-9, "actor": "a"}, 409),  # would end as it starts
     ("/modes/maintenance", {"device_id": "cam-9", "minutes": 10, "actor": "a",
                             "action": "mark"}, 404),
     ("/modes/maintenance", {"device_id": "pb-1", "minutes": 7 * 24 * 60 + 1, "actor": "a",
@@ -377,7 +363,7 @@ async def test_a_mode_ends_once_and_a_device_has_one_maintenance_at_a_time(
         assert ended.status_code == 200
         assert ended.json()["ended_by"] == "zhang.min"
         assert gateway.modes.maintenance("pb-1", gateway.clock.now()) is None
-        await settle(gateway)
+        await gateway.settle()
         twice = await api.post(f"/modes/{mode_id}/end", json=end, headers=AUTH)
         assert twice.status_code == 409
         audit = (await api.get("/modes/audit", params={"mode_id": mode_id})).json()

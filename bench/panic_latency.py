@@ -28,7 +28,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from adapters.mqtt.config import MqttDeviceBase, PanicButtonConfig
+from adapters.mqtt.config import PanicButtonConfig
 from gateway.app import Gateway
 from gateway.config.loader import load_config
 from gateway.forwarding.channel import ForwardJob
@@ -195,9 +195,8 @@ async def run(presses: int, load_rate: int) -> dict[str, Any]:
         raw = raw_mqtt_rtt_ms(broker.port, 500)
         async with police_process() as police_url:
             config = load_config(bench_config(workdir, broker.port, police_url, 2 * presses))
-            devices = [d for d in config.devices if isinstance(d, MqttDeviceBase)]
-            fleet = MqttDeviceFleet(devices, "127.0.0.1", broker.port, PREFIX,
-                                    heartbeats=False, client_id="bench-devices")
+            fleet = MqttDeviceFleet.from_site(config, "127.0.0.1", broker.port,
+                                              heartbeats=False, client_id="bench-devices")
             await fleet.start()
             try:
                 async with serving(config) as running:

@@ -29,7 +29,6 @@ from adapters.mqtt.config import (
     ChargingMonitorConfig,
     GasDetectorConfig,
     GateSensorConfig,
-    MqttDeviceBase,
     PanicButtonConfig,
 )
 from adapters.video.camera import NoFrame
@@ -131,9 +130,9 @@ async def run_demo(api_port: int, every_s: float, seconds: float) -> int:
             "CAMPUSGW_API_PORT": str(api_port),
         })
         config = load_config(SCHOOL_CONFIG)
-        fleet = MqttDeviceFleet([d for d in config.devices if isinstance(d, MqttDeviceBase)],
-                                mqtt_host, mqtt_port, config.adapters.mqtt.topic_prefix,
-                                client_id=f"campusgw-demo-devices-{secrets.token_hex(3)}")
+        fleet = MqttDeviceFleet.from_site(
+            config, mqtt_host, mqtt_port,
+            client_id=f"campusgw-demo-devices-{secrets.token_hex(3)}")
         try:
             async with serving(config) as running:
                 await _mqtt_connected(running.gateway)

@@ -6,7 +6,6 @@ import os
 import shutil
 import socket
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
@@ -15,9 +14,10 @@ from simulators.net import free_port
 
 class MosquittoBroker:
     """Runs the `mosquitto` binary with persistence in its own folder, so that a restart
-    on the same port keeps persistent sessions and queued messages."""
+    on the same port keeps persistent sessions and queued messages (in `workdir`, which the
+    caller owns and cleans up)."""
 
-    def __init__(self, port: int = 0, workdir: Path | None = None) -> None:
+    def __init__(self, port: int = 0, *, workdir: Path) -> None:
         binary = shutil.which("mosquitto") or (
             "/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None)
         if binary is None:
@@ -25,7 +25,7 @@ class MosquittoBroker:
         self.binary = binary
         self.host = "127.0.0.1"
         self.port = port or free_port()
-        self.workdir = workdir or Path(tempfile.mkdtemp(prefix="campusgw-mosquitto-"))
+        self.workdir = workdir
         self.config = self.workdir / "mosquitto.conf"
         data = self.workdir / "data"
         data.mkdir(parents=True, exist_ok=True)

@@ -1,17 +1,20 @@
-"""Shared test utilities: free ports, waiting for sockets, required external binaries."""
+"""Shared test utilities: free ports, waiting for sockets and conditions, required external
+binaries."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
 import time
+from collections.abc import Callable
 
 import pytest
 
 from simulators.net import free_port
 
-__all__ = ["free_port", "require_binary", "wait_for_port"]
+__all__ = ["eventually", "free_port", "require_binary", "wait_for_port"]
 
 
 def wait_for_port(port: int, host: str = "127.0.0.1", timeout: float = 10.0) -> None:
@@ -23,6 +26,17 @@ def wait_for_port(port: int, host: str = "127.0.0.1", timeout: float = 10.0) -> 
         except OSError:
             time.sleep(0.02)
     raise TimeoutError(f"nothing listens on {host}:{port} after {timeout}s")
+
+
+async def eventually(check: Callable[[], bool], within_s: float = 15.0,
+                     what: str = "condition") -> None:
+    """Wait for a condition only observable by polling (state kept by another thread or
+    process)."""
+    deadline = time.monotonic() + within_s
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)
 
 
 def require_binary(name: str, install_hint: str) -> str:

@@ -12,7 +12,6 @@ from adapters.mqtt.config import MqttDeviceBase, MqttSettings
 from adapters.mqtt.connection import MqttConnection
 from adapters.mqtt.ingest import MessageIngest
 from adapters.mqtt.routing import TopicRouter
-from adapters.mqtt.throttle import LogThrottle
 from adapters.mqtt.topics import minimal_filters
 
 
@@ -35,7 +34,7 @@ class MqttAdapter:
         router = TopicRouter.for_devices(self.devices, settings.topic_prefix)
         self.subscriptions = subscription_filters(router, settings.topic_prefix)
         self._ingest = MessageIngest(router, ctx.site, ctx.clock, ctx.bus.publish_threadsafe,
-                                     settings.max_payload_bytes, LogThrottle(ctx.clock))
+                                     settings.max_payload_bytes)
         self._bus = ctx.bus
         self._ready = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -129,9 +129,17 @@ class MqttConnection:
             password = settings.password.get_secret_value() if settings.password else None
             client.username_pw_set(settings.username, password)
         if settings.tls is not None:
-            client.tls_set(ca_certs=settings.tls.ca_file, certfile=settings.tls.cert_file,
-                           keyfile=settings.tls.key_file)
-            client.tls_insecure_set(settings.tls.insecure)
+            tls = settings.tls
+            try:
+                client.tls_set(ca_certs=tls.ca_file, certfile=tls.cert_file,
+                               keyfile=tls.key_file)
+            except OSError as exc:
+                files = {"ca_file": tls.ca_file, "cert_file": tls.cert_file,
+                         "key_file": tls.key_file}
+                named = ", ".join(f"tls.{setting} {path}" for setting, path in files.items()
+                                  if path is not None)
+                raise OSError(f"{named}: {exc.strerror or exc}") from exc
+            client.tls_insecure_set(tls.insecure)
         # Writes queued from other threads wake our select() instead of writing there.
         client.on_socket_register_write = _leave_writes_to_the_loop
         if self._no_delay:
@@ -177,13 +185,11 @@ class MqttConnection:
             except Exception:  # never lose the thread: drop the connection and start over
                 log.exception("%s: unexpected error in the MQTT network loop", self.name)
                 rc = MQTTErrorCode.MQTT_ERR_UNKNOWN
-            busy = self._delivered != delivered
+            busy = rc == MQTTErrorCode.MQTT_ERR_SUCCESS and self._delivered != delivered
             if not busy:
                 self._on_idle()
             if rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
                 self._socket_open = False
-                busy = False
-                self._on_idle()
                 if self._stopping.is_set():
                     break
                 if self._refusal is not None:

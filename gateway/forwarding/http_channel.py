@@ -7,6 +7,7 @@ import errno
 import json
 import ssl
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -88,18 +89,31 @@ class PoliceHttpChannel:
 
 def client_ssl_context(tls: ClientTlsConfig) -> ssl.SSLContext:
     """The client side of (mutual) TLS as configured: the system's trust store unless
-    `ca_file` names another, and a client certificate when `cert_file` is given."""
-    if tls.key_file is not None and tls.cert_file is None:
-        raise ValueError("tls.key_file needs tls.cert_file")
-    context = ssl.create_default_context(
-        cafile=str(tls.ca_file) if tls.ca_file is not None else None)
+    `ca_file` names another, and a client certificate when `cert_file` is given.
+
+    A file that cannot be read raises OSError naming its setting and path."""
+    try:
+        context = ssl.create_default_context(
+            cafile=str(tls.ca_file) if tls.ca_file is not None else None)
+    except OSError as exc:
+        raise _unreadable(exc, ca_file=tls.ca_file) from exc
     if not tls.verify:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     if tls.cert_file is not None:
-        context.load_cert_chain(
-            str(tls.cert_file), str(tls.key_file) if tls.key_file is not None else None)
+        try:
+            context.load_cert_chain(
+                str(tls.cert_file), str(tls.key_file) if tls.key_file is not None else None)
+        except OSError as exc:
+            raise _unreadable(exc, cert_file=tls.cert_file, key_file=tls.key_file) from exc
     return context
+
+
+def _unreadable(exc: OSError, **files: Path | None) -> OSError:
+    """What went wrong loading TLS files, naming the settings and the files."""
+    named = ", ".join(f"tls.{setting} {path}" for setting, path in files.items()
+                      if path is not None)
+    return OSError(f"{named}: {exc.strerror or exc}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,10 +154,8 @@ def _failure(exc: BaseException, tls: bool) -> str:
             return f"TLS certificate not trusted: {cause.verify_message}"
         if isinstance(cause, ssl.SSLError):
             return f"TLS error: {cause.reason or cause}"
-        if isinstance(cause, ConnectionResetError) or errno_code == errno.ECONNRESET:
-            hint = " (with TLS: client certificate missing or refused?)" if tls else ""
-            return f"connection reset by peer{hint}"
-        if isinstance(cause, aiohttp.ServerDisconnectedError):
+        reset = isinstance(cause, (ConnectionResetError, aiohttp.ServerDisconnectedError))
+        if reset or errno_code == errno.ECONNRESET:
             hint = " (with TLS: client certificate missing or refused?)" if tls else ""
             return f"connection reset by peer{hint}"
         if isinstance(cause, OSError) and cause.strerror:

@@ -7,14 +7,10 @@ Lines: `press pb-a-301`, `open gate-main`, `gas-leak gas-canteen 30`, `list`, `h
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import socket
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI, HTTPException
 
 from simulators.mqtt_devices.fleet import (
@@ -23,7 +19,8 @@ from simulators.mqtt_devices.fleet import (
     UnknownDevice,
     UnsupportedAction,
 )
-from simulators.net import listening_socket
+from simulators.net import url_host
+from simulators.serving import Listener
 
 Action = Callable[[MqttDeviceFleet, str], Awaitable[None]]
 
@@ -176,44 +173,25 @@ def _number(text: str) -> float:
         raise InvalidValue(f"not a number: {text!r}") from None
 
 
-class _QuietServer(uvicorn.Server):
-    """uvicorn without its own signal handling: the program that embeds it decides."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
 class ControlServer:
     """The control API served by uvicorn on `host:port` inside the running event loop
     (port 0: any free port; `url` tells which)."""
 
     def __init__(self, fleet: MqttDeviceFleet, host: str = "127.0.0.1", port: int = 8091) -> None:
-        config = uvicorn.Config(control_app(fleet), host=host, port=port, log_level="warning",
-                                lifespan="off")
-        self._server = _QuietServer(config)
+        self._app = control_app(fleet)
         self._host = host
         self._port = port
-        self._socket: socket.socket | None = None
-        self._task: asyncio.Task[None] | None = None
-        self.url = f"http://{host}:{port}"
+        self._listener: Listener | None = None
+        self.url = f"http://{url_host(host)}:{port}"
 
     async def start(self) -> None:
         """Listen (raises OSError if the port is taken) and serve in a task."""
-        listener = listening_socket(self._host, self._port)
-        self._socket = listener
-        self.url = f"http://{self._host}:{listener.getsockname()[1]}"
-        self._task = asyncio.create_task(self._server.serve(sockets=[listener]),
-                                         name="mqtt simulator control")
-        # uvicorn reports readiness only through this flag.
-        while not self._server.started and not self._task.done():  # noqa: ASYNC110
-            await asyncio.sleep(0.01)
+        self._listener = await Listener.open(self._app, self._host, self._port,
+                                             name="mqtt simulator control",
+                                             log_level="warning", lifespan="off")
+        self.url = f"http://{url_host(self._host)}:{self._listener.port}"
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._server.should_exit = True
-            await self._task
-            self._task = None
-        if self._socket is not None:
-            self._socket.close()
-            self._socket = None
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            await listener.close()

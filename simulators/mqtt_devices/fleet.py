@@ -18,7 +18,7 @@ from adapters.mqtt.config import MqttDeviceBase, MqttSettings
 from adapters.mqtt.connection import MqttConnection
 from gateway.clock import Clock, SystemClock
 from gateway.events import PointValue
-from simulators.mqtt_devices.messages import has_point, initial_state, messages_for
+from simulators.mqtt_devices.messages import initial_state, messages_for
 
 if TYPE_CHECKING:
     from gateway.config.models import GatewayConfig
@@ -92,11 +92,14 @@ class MqttDeviceFleet:
 
     def device(self, device_id: str) -> MqttDeviceBase:
         """The device's config; `UnknownDevice` if there is none with this id."""
-        return self._device(device_id)
+        device = self._devices.get(device_id)
+        if device is None:
+            raise UnknownDevice(device_id)
+        return device
 
     def state(self, device_id: str) -> dict[str, PointValue]:
         """The device's current point values."""
-        return dict(self._state[self._device(device_id).id])
+        return dict(self._state[self.device(device_id).id])
 
     async def start(self, timeout_s: float = 10.0) -> None:
         """Connect to the broker (waiting at most `timeout_s`) and start heartbeats."""
@@ -153,7 +156,7 @@ class MqttDeviceFleet:
     async def close_gate(self, device_id: str) -> None:
         """Close the gate; this also ends a forced opening."""
         changes: dict[str, PointValue] = {"open": False}
-        if has_point(self._device(device_id), "forced"):
+        if "forced" in self.device(device_id).point_names():
             changes["forced"] = False
         await self.set_points(device_id, changes)
 
@@ -192,13 +195,14 @@ class MqttDeviceFleet:
 
     async def heartbeat(self, device_id: str) -> None:
         """Send one heartbeat now and wait for the broker's acknowledgement."""
-        await self._send(self._next_heartbeat(self._device(device_id)), wait=True)
+        await self._send(self._next_heartbeat(self.device(device_id)), wait=True)
 
     async def set_points(self, device_id: str, changes: Mapping[str, PointValue]) -> None:
         """Change points of a device and publish them; returns once the broker has them."""
-        device = self._device(device_id)
+        device = self.device(device_id)
+        names = device.point_names()
         for point in changes:
-            if not has_point(device, point):
+            if point not in names:
                 raise UnsupportedAction(f"device {device_id!r} ({device.__class__.__name__}) "
                                         f"has no point {point!r}")
         self._state[device.id].update(changes)
@@ -209,27 +213,20 @@ class MqttDeviceFleet:
         """Publish anything (QoS 1), e.g. a malformed message, and wait for the broker."""
         await self._send([(topic, payload)], wait=True)
 
-    async def publish_many(self, messages: Iterable[tuple[str, bytes]],
-                           ack_timeout_s: float | None = None) -> None:
+    async def publish_many(self, messages: Iterable[tuple[str, bytes]]) -> None:
         """Publish many messages (QoS 1) back to back, e.g. for a benchmark, and wait until
         the broker has acknowledged all of them."""
-        await self._send(list(messages), wait=True, ack_timeout_s=ack_timeout_s)
+        await self._send(list(messages), wait=True)
 
     def messages_of(self, device_id: str, changes: Mapping[str, PointValue]) -> list[
             tuple[str, bytes]]:
         """The messages that would report these point values of a device (its state is not
         changed), e.g. to build a benchmark load."""
-        device = self._device(device_id)
+        device = self.device(device_id)
         state = {**self._state[device.id], **changes}
         return messages_for(device, self.prefix, list(changes), state)
 
     # -- publishing ------------------------------------------------------------------------
-
-    def _device(self, device_id: str) -> MqttDeviceBase:
-        device = self._devices.get(device_id)
-        if device is None:
-            raise UnknownDevice(device_id)
-        return device
 
     def _next_heartbeat(self, device: MqttDeviceBase) -> list[tuple[str, bytes]]:
         state = self._state[device.id]
@@ -239,7 +236,7 @@ class MqttDeviceFleet:
 
     async def _beat(self, device: MqttDeviceBase) -> None:
         assert device.heartbeat_s is not None
-        if not has_point(device, "heartbeat"):
+        if "heartbeat" not in device.point_names():
             return
         while True:
             try:
@@ -248,8 +245,7 @@ class MqttDeviceFleet:
                 log.warning("heartbeat of %s not sent: %s", device.id, exc)
             await self._clock.sleep(device.heartbeat_s)
 
-    async def _send(self, messages: list[tuple[str, bytes]], wait: bool,
-                    ack_timeout_s: float | None = None) -> None:
+    async def _send(self, messages: list[tuple[str, bytes]], wait: bool) -> None:
         connection = self._connection
         if connection is None:
             raise RuntimeError("the device fleet is not started")
@@ -267,7 +263,7 @@ class MqttDeviceFleet:
                 futures.append(future)
         if not futures:
             return
-        limit = ack_timeout_s or self._ack_timeout_s
+        limit = self._ack_timeout_s
         try:
             async with asyncio.timeout(limit):
                 await asyncio.gather(*futures)

@@ -55,10 +55,6 @@ def messages_for(device: MqttDeviceBase, prefix: str, points: list[str],
     return list(messages.items())
 
 
-def has_point(device: MqttDeviceBase, point: str) -> bool:
-    return any(mapping.point == point for mapping in device.points)
-
-
 def _mapping_of(device: MqttDeviceBase, point: str) -> PointMapping:
     for mapping in device.points:
         if mapping.point == point:

@@ -23,11 +23,6 @@ class PoliceControl:
         response.raise_for_status()
         return Mode.model_validate(response.json())
 
-    def mode(self) -> Mode:
-        response = self._client.get("/control")
-        response.raise_for_status()
-        return Mode.model_validate(response.json())
-
     def received(self) -> list[dict[str, Any]]:
         """Every accepted record: idempotency_key, alert_id, revision, document, ..."""
         response = self._client.get("/received")
@@ -44,9 +39,3 @@ class PoliceControl:
 
     def close(self) -> None:
         self._client.close()
-
-    def __enter__(self) -> PoliceControl:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()

@@ -3,28 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import ssl
 from collections import Counter
-from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 
-import uvicorn
 from fastapi import FastAPI
 
 from gateway.clock import Clock, SystemClock
 from gateway.forwarding.signing import DEFAULT_WINDOW_S
-from simulators.net import listening_socket, url_host
+from simulators.net import url_host
 from simulators.police.apps import ALERTS_PATH, alerts_app, control_app
 from simulators.police.ledger import Ledger, ReceivedAlert
 from simulators.police.receiver import Mode, Receiver
+from simulators.serving import Listener
 
 log = logging.getLogger(__name__)
-
-_START_TIMEOUT_S = 10.0
-_STOP_TIMEOUT_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -66,8 +61,8 @@ class PoliceSimulator:
                                  duplicate_status)
         self._tls = tls
         self._ssl: ssl.SSLContext | None = None
-        self._alerts: _Listener | None = None
-        self._control: _Listener | None = None
+        self._alerts: Listener | None = None
+        self._control: Listener | None = None
         self._mode_lock = asyncio.Lock()
 
     @property
@@ -101,11 +96,11 @@ class PoliceSimulator:
         if self._tls is not None:
             self._ssl = await asyncio.to_thread(self._tls.context)
         if self.receiver.mode.mode != "refuse":
-            self._alerts = await _Listener.open(alerts_app(self.receiver), self.host,
-                                                self.port, self._ssl)
+            self._alerts = await _open(alerts_app(self.receiver), self.host, self.port,
+                                       self._ssl)
             self.port = self._alerts.port
         try:
-            self._control = await _Listener.open(
+            self._control = await _open(
                 control_app(self.receiver, self.set_mode), self.host, self.control_port, None)
         except BaseException:
             if self._alerts is not None:
@@ -124,6 +119,13 @@ class PoliceSimulator:
             if listener is not None:
                 await listener.close()
 
+    async def __aenter__(self) -> PoliceSimulator:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.stop()
+
     async def set_mode(self, mode: Mode) -> None:
         """Switch fault mode; `refuse` closes the alert port, any other mode reopens it."""
         async with self._mode_lock:
@@ -134,58 +136,14 @@ class PoliceSimulator:
                 alerts, self._alerts = self._alerts, None
                 await alerts.close()
             elif mode.mode != "refuse" and self._alerts is None:
-                self._alerts = await _Listener.open(alerts_app(self.receiver), self.host,
-                                                    self.port, self._ssl)
+                self._alerts = await _open(alerts_app(self.receiver), self.host, self.port,
+                                           self._ssl)
 
 
-class _Server(uvicorn.Server):
-    """A uvicorn server that leaves the process's signal handlers alone."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Generator[None, None, None]:
-        yield
-
-
-@dataclass
-class _Listener:
-    """One uvicorn server on a socket of its own, run as a task of the current loop."""
-
-    server: _Server
-    task: asyncio.Task[None]
-    port: int
-
-    @classmethod
-    async def open(cls, app: FastAPI, host: str, port: int,
-                   ssl_context: ssl.SSLContext | None) -> _Listener:
-        sock = listening_socket(host, port)
-        config = uvicorn.Config(
-            app, log_config=None, access_log=False, lifespan="off", ws="none", http="h11",
-            timeout_graceful_shutdown=2,
-            ssl_context_factory=(lambda _c, _d: ssl_context) if ssl_context else None)
-        server = _Server(config)
-        task = asyncio.create_task(server.serve(sockets=[sock]), name=f"police-sim:{port}")
-        listener = cls(server, task, sock.getsockname()[1])
-        try:
-            async with asyncio.timeout(_START_TIMEOUT_S):
-                while not server.started:
-                    if task.done():
-                        task.result()
-                        raise RuntimeError(f"police simulator on port {listener.port} "
-                                           "stopped while starting")
-                    await asyncio.sleep(0.005)
-        except BaseException:
-            sock.close()
-            await listener.close()
-            raise
-        return listener
-
-    async def close(self) -> None:
-        self.server.should_exit = True
-        await asyncio.wait({self.task}, timeout=_STOP_TIMEOUT_S)
-        if not self.task.done():
-            self.server.force_exit = True
-            self.task.cancel()
-            await asyncio.wait({self.task})
-        if not self.task.cancelled() and self.task.exception() is not None:
-            log.warning("police simulator on port %d failed: %s", self.port,
-                        self.task.exception())
+async def _open(app: FastAPI, host: str, port: int,
+                ssl_context: ssl.SSLContext | None) -> Listener:
+    """One endpoint of the simulator, with TLS when `ssl_context` is given."""
+    return await Listener.open(
+        app, host, port, name="police simulator", log_config=None, access_log=False,
+        lifespan="off", ws="none", http="h11", timeout_graceful_shutdown=2,
+        ssl_context_factory=(lambda _c, _d: ssl_context) if ssl_context else None)

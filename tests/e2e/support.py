@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from tests.helpers import free_port
@@ -18,8 +15,8 @@ CLASSROOMS = "\n".join(
 """Twelve more buttons, for alarms pressed at the same time."""
 
 
-def gateway_yaml(tmp_path: Path, mqtt_port: int, police_url: str, api_port: int = 0,
-                 client_id: str = "campusgw-e2e") -> Path:
+def gateway_yaml(tmp_path: Path, mqtt_port: int, police_url: str) -> Path:
+    """The e2e site's config, its API on a free port."""
     path = tmp_path / "gateway.yaml"
     path.write_text(f"""\
 site: {{id: xh-middle-school, name: Xinghai Boarding Middle School, timezone: Asia/Shanghai}}
@@ -27,7 +24,7 @@ zones:
   - {{id: main-gate, name: Main gate, building: Main gate}}
   - {{id: bldg-a-3f, name: Teaching building A 3F, building: A, floor: 3F}}
 adapters:
-  mqtt: {{host: 127.0.0.1, port: {mqtt_port}, client_id: {client_id}, topic_prefix: campus/e2e}}
+  mqtt: {{host: 127.0.0.1, port: {mqtt_port}, client_id: campusgw-e2e, topic_prefix: campus/e2e}}
 devices:
   - {{id: pb-guard-main, type: panic_button, name: Main gate guard room alarm, zone: main-gate}}
   - {{id: pb-a-301, type: panic_button, name: A301 classroom alarm, zone: bldg-a-3f,
@@ -48,15 +45,6 @@ rules:
      category: panic, title: "One-button alarm: {{device}}", channels: [police],
      latching: true}}
 store: {{path: {tmp_path / "gateway.db"}}}
-api: {{port: {api_port or free_port()}, token: e2e-token}}
+api: {{port: {free_port()}, token: e2e-token}}
 """)
     return path
-
-
-async def eventually(check: Callable[[], bool], within_s: float = 15.0,
-                     what: str = "condition") -> None:
-    deadline = time.monotonic() + within_s
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)

@@ -17,8 +17,7 @@ from gateway.runner import Serving, serving
 from simulators.camera.control import CameraControl
 from simulators.camera.scene import SceneRenderer
 from simulators.camera.server import CameraSimulator
-from tests.e2e.support import eventually
-from tests.helpers import free_port
+from tests.helpers import eventually, free_port
 
 TOKEN = {"Authorization": "Bearer e2e-token"}
 

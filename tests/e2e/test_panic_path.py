@@ -14,47 +14,41 @@ from pathlib import Path
 import httpx
 import pytest
 
-from adapters.mqtt.config import MqttDeviceBase
 from gateway.config.loader import load_config
 from gateway.runner import Serving, serving
 from simulators.mqtt_devices.fleet import MqttDeviceFleet
 from simulators.police.receiver import Mode
 from simulators.police.server import PoliceSimulator
 from tests.conftest import Broker
-from tests.e2e.support import POLICE_SECRET, eventually, gateway_yaml
-from tests.helpers import free_port, wait_for_port
+from tests.e2e.support import POLICE_SECRET, gateway_yaml
+from tests.helpers import eventually, wait_for_port
 
 
 @pytest.fixture
 async def police() -> AsyncIterator[PoliceSimulator]:
-    simulator = PoliceSimulator(POLICE_SECRET)
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
-
-
-async def start_fleet(config_path: Path, broker: Broker) -> MqttDeviceFleet:
-    config = load_config(config_path)
-    devices = [d for d in config.devices if isinstance(d, MqttDeviceBase)]
-    fleet = MqttDeviceFleet(devices, broker.host, broker.port, "campus/e2e",
-                            client_id="e2e-devices", heartbeats=False)
-    await fleet.start()
-    return fleet
+    async with PoliceSimulator(POLICE_SECRET) as simulator:
+        yield simulator
 
 
 @pytest.fixture
-async def fleet(tmp_path: Path, mosquitto: Broker,
-                police: PoliceSimulator) -> AsyncIterator[MqttDeviceFleet]:
-    fleet = await start_fleet(gateway_yaml(tmp_path, mosquitto.port, police.url), mosquitto)
+def config_path(tmp_path: Path, mosquitto: Broker, police: PoliceSimulator) -> Path:
+    """The gateway's config, on the test's broker and police simulator."""
+    return gateway_yaml(tmp_path, mosquitto.port, police.url)
+
+
+@pytest.fixture
+async def fleet(config_path: Path, mosquitto: Broker) -> AsyncIterator[MqttDeviceFleet]:
+    """The config's MQTT devices, simulated."""
+    fleet = MqttDeviceFleet.from_site(load_config(config_path), mosquitto.host, mosquitto.port,
+                                      client_id="e2e-devices", heartbeats=False)
+    await fleet.start()
     yield fleet
     await fleet.stop()
 
 
 @pytest.fixture
-async def running(tmp_path: Path, mosquitto: Broker, police: PoliceSimulator,
-                  fleet: MqttDeviceFleet) -> AsyncIterator[Serving]:
-    config = load_config(gateway_yaml(tmp_path, mosquitto.port, police.url))
-    async with serving(config) as running:
+async def running(config_path: Path, fleet: MqttDeviceFleet) -> AsyncIterator[Serving]:
+    async with serving(load_config(config_path)) as running:
         await eventually(lambda: all(a.counters().get("connected", 1)
                                      for a in running.gateway.adapters), what="MQTT connect")
         yield running
@@ -143,12 +137,19 @@ async def test_live_stream_carries_the_new_alert(
                 assert '"device_id": "pb-a-302"' in line
                 assert '"change": "raised"' in line
                 break
+        else:
+            pytest.fail("the stream ended without an alert")
 
 
 def run_gateway(config: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "gateway.cli", "run", "--config", str(config)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+async def started(config: Path) -> None:
+    """Wait until the gateway process of `config` serves its API."""
+    await asyncio.to_thread(wait_for_port, load_config(config).api.port, timeout=30)
 
 
 def stored_alerts(db: Path) -> int:
@@ -158,29 +159,27 @@ def stored_alerts(db: Path) -> int:
 
 
 async def test_gateway_killed_after_storing_before_forwarding_delivers_once_on_restart(
-        tmp_path: Path, mosquitto: Broker, police: PoliceSimulator,
+        tmp_path: Path, config_path: Path, police: PoliceSimulator,
         fleet: MqttDeviceFleet) -> None:
-    api_port = free_port()
-    config = gateway_yaml(tmp_path, mosquitto.port, police.url, api_port=api_port)
     await police.set_mode(Mode(mode="refuse"))
-    gateway = run_gateway(config)
+    gateway = run_gateway(config_path)
     try:
-        wait_for_port(api_port, timeout=30)
+        await started(config_path)
         await fleet.press("pb-a-301")
         await eventually(lambda: stored_alerts(tmp_path / "gateway.db") == 1,
                          what="the alert stored")
         gateway.send_signal(signal.SIGKILL)
-        gateway.wait(10)
+        await asyncio.to_thread(gateway.wait, 10)
         await police.set_mode(Mode(mode="ok"))
         assert police.received == []
-        gateway = run_gateway(config)
+        gateway = run_gateway(config_path)
         await eventually(lambda: len(police.received) == 1, within_s=30,
                          what="the alert forwarded after the restart")
         await fleet.press("pb-a-301")  # a repeat press updates, it does not re-raise
         await eventually(lambda: len(police.received) == 2, within_s=30)
     finally:
         gateway.send_signal(signal.SIGTERM)
-        gateway.wait(20)
+        await asyncio.to_thread(gateway.wait, 20)
     keys = [r.idempotency_key for r in police.received]
     alert_id = police.received[0].alert_id
     assert keys == [f"{alert_id}:1", f"{alert_id}:2"]
@@ -188,29 +187,27 @@ async def test_gateway_killed_after_storing_before_forwarding_delivers_once_on_r
 
 
 async def test_gateway_killed_after_the_police_recorded_but_before_marking_is_deduplicated(
-        tmp_path: Path, mosquitto: Broker, police: PoliceSimulator,
+        tmp_path: Path, config_path: Path, police: PoliceSimulator,
         fleet: MqttDeviceFleet) -> None:
     """The receipt is lost with the process: the restarted gateway sends the same
     revision again, with the same Idempotency-Key, and the receiver keeps one."""
-    api_port = free_port()
-    config = gateway_yaml(tmp_path, mosquitto.port, police.url, api_port=api_port)
     await police.set_mode(Mode(mode="hold", delay_s=60))
-    gateway = run_gateway(config)
+    gateway = run_gateway(config_path)
     try:
-        wait_for_port(api_port, timeout=30)
+        await started(config_path)
         await fleet.press("pb-guard-main")
         await eventually(lambda: len(police.received) == 1, within_s=30)
         gateway.send_signal(signal.SIGKILL)
-        gateway.wait(10)
+        await asyncio.to_thread(gateway.wait, 10)
         await police.set_mode(Mode(mode="ok"))
-        gateway = run_gateway(config)
+        gateway = run_gateway(config_path)
         await eventually(lambda: police.duplicates == 1, within_s=30,
                          what="the resent revision")
         await eventually(lambda: outbox_receipts(tmp_path / "gateway.db") == [
             police.received[0].receipt_id], what="the delivery recorded")
     finally:
         gateway.send_signal(signal.SIGTERM)
-        gateway.wait(20)
+        await asyncio.to_thread(gateway.wait, 20)
     assert len(police.received) == 1
 
 

@@ -6,23 +6,19 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from gateway.clock import SystemClock
 from gateway.forwarding.http_channel import PoliceHttpChannel
 from simulators.police import PoliceSimulator
-from tests.forwarding.support import SECRET, police_config
+from tests.forwarding.support import SECRET, police_channel
 
 
 @pytest.fixture
 async def police() -> AsyncIterator[PoliceSimulator]:
-    simulator = PoliceSimulator(SECRET)
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
+    async with PoliceSimulator(SECRET) as simulator:
+        yield simulator
 
 
 @pytest.fixture
 async def channel(police: PoliceSimulator) -> AsyncIterator[PoliceHttpChannel]:
     """A channel to `police` with the right secret and a short timeout."""
-    police_channel = PoliceHttpChannel(police_config(police.url, timeout_s=1.0), SystemClock())
-    yield police_channel
-    await police_channel.aclose()
+    async with police_channel(police.url, timeout_s=1.0) as channel:
+        yield channel

@@ -1,19 +1,23 @@
-"""Builders shared by the forwarding tests: real alert documents and outbox jobs."""
+"""Builders shared by the forwarding tests: real alert documents, outbox jobs and police
+channels."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-from pathlib import Path
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
 
 from gateway.alerts.model import Alert, AlertState, Category, Severity
+from gateway.clock import Clock, SystemClock
 from gateway.config.models import ClientTlsConfig, PoliceHttpChannelConfig
 from gateway.forwarding.channel import ForwardJob
 from gateway.forwarding.document import Place, alert_document, encode
+from gateway.forwarding.http_channel import PoliceHttpChannel
 
 SECRET = "police-test-secret"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -51,9 +55,15 @@ def police_config(url: str, secret: str = SECRET, timeout_s: float = 2.0,
                                    secret=SecretStr(secret), timeout_s=timeout_s, tls=tls)
 
 
-def client_tls(ca: Path | None, cert: Path | None = None,
-               key: Path | None = None) -> ClientTlsConfig:
-    return ClientTlsConfig(ca_file=ca, cert_file=cert, key_file=key)
+@asynccontextmanager
+async def police_channel(url: str, clock: Clock | None = None,
+                         **config: Any) -> AsyncIterator[PoliceHttpChannel]:
+    """A police channel to `url` (`config` as for `police_config`), closed on the way out."""
+    channel = PoliceHttpChannel(police_config(url, **config), clock or SystemClock())
+    try:
+        yield channel
+    finally:
+        await channel.aclose()
 
 
 class RawReceiver:

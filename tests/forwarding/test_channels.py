@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from pydantic import TypeAdapter
 
 from gateway.clock import VirtualClock
+from gateway.config.loader import ConfigError, load_config
 from gateway.config.models import ChannelConfig
 from gateway.forwarding.channel import Channel
 from gateway.forwarding.channels import build_channel
@@ -26,3 +28,25 @@ async def test_builds_each_channel_type_from_config(tmp_path: Path) -> None:
     assert [(c.id, c.forward_drills) for c in channels] == [("police", True), ("archive", True)]
     for channel in channels:
         await channel.aclose()
+
+
+def test_a_client_key_without_its_certificate_is_a_config_error_at_its_line(
+        tmp_path: Path) -> None:
+    path = tmp_path / "gateway.yaml"
+    path.write_text("""\
+site: {id: s1, name: School One}
+zones: [{id: gate, name: Main gate}]
+channels:
+  - type: police_http
+    id: police
+    url: https://127.0.0.1:8090/api/alerts
+    secret: s
+    tls:
+      ca_file: ca.pem
+      key_file: client.key
+api: {token: t}
+""")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.problems == [
+        f"{path}:8: channels[0].tls: Value error, key_file needs cert_file"]

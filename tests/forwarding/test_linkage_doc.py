@@ -12,12 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from gateway.clock import SystemClock
 from gateway.forwarding.channel import DeliveryError
 from gateway.forwarding.document import encode
-from gateway.forwarding.http_channel import PoliceHttpChannel
 from gateway.forwarding.signing import sign
-from tests.forwarding.support import SECRET, forward_job, panic_document, police_config
+from tests.forwarding.support import SECRET, forward_job, panic_document, police_channel
 from tests.helpers import free_port, wait_for_port
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "linkage.md"
@@ -82,17 +80,12 @@ def doc_receiver(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
 async def test_minimal_receiver_accepts_the_channel(doc_receiver: tuple[str, Path]) -> None:
     url, output = doc_receiver
-    channel = PoliceHttpChannel(police_config(url), SystemClock())
-    wrong = PoliceHttpChannel(police_config(url, secret="wrong"), SystemClock())
-    try:
+    async with police_channel(url) as channel, police_channel(url, secret="wrong") as wrong:
         first = await channel.deliver(forward_job("a-6001", 1))
         again = await channel.deliver(forward_job("a-6001", 1))
         update = await channel.deliver(forward_job("a-6001", 2))
         with pytest.raises(DeliveryError, match=r"^401 bad signature"):
             await wrong.deliver(forward_job("a-6002", 1))
-    finally:
-        await channel.aclose()
-        await wrong.aclose()
     assert (first.receipt_id, again.receipt_id, update.receipt_id) == ("r-1", "r-1", "r-2")
     alerts = [line for line in output.read_text(encoding="utf-8").splitlines()
               if line.startswith("ALERT")]

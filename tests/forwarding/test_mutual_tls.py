@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from gateway.forwarding.channel import DeliveryError, Receipt
 from gateway.forwarding.http_channel import PoliceHttpChannel
 from simulators.police import PoliceSimulator, ServerTls
 from tests.forwarding.certs import Pki, make_pki
-from tests.forwarding.support import SECRET, forward_job, police_config
+from tests.forwarding.support import SECRET, forward_job, police_channel, police_config
 
 
 @pytest.fixture(scope="module")
@@ -23,19 +24,14 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 
 @pytest.fixture
 async def police_mtls(pki: Pki) -> AsyncIterator[PoliceSimulator]:
-    simulator = PoliceSimulator(SECRET, tls=ServerTls(pki.server_cert, pki.server_key,
-                                                      client_ca_file=pki.ca))
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
+    async with PoliceSimulator(SECRET, tls=ServerTls(pki.server_cert, pki.server_key,
+                                                     client_ca_file=pki.ca)) as simulator:
+        yield simulator
 
 
 async def _deliver(url: str, tls: ClientTlsConfig, alert_id: str) -> Receipt:
-    channel = PoliceHttpChannel(police_config(url, tls=tls), SystemClock())
-    try:
+    async with police_channel(url, tls=tls) as channel:
         return await channel.deliver(forward_job(alert_id, 1))
-    finally:
-        await channel.aclose()
 
 
 async def test_client_with_certificate_delivers(pki: Pki, police_mtls: PoliceSimulator) -> None:
@@ -72,8 +68,18 @@ async def test_server_from_unknown_ca_is_not_trusted(
 
 
 def test_missing_client_key_file_fails_at_construction(pki: Pki, tmp_path: Path) -> None:
-    tls = ClientTlsConfig(ca_file=pki.ca, cert_file=pki.client_cert,
-                          key_file=tmp_path / "absent.key")
-    with pytest.raises(OSError):
+    absent = tmp_path / "absent.key"
+    tls = ClientTlsConfig(ca_file=pki.ca, cert_file=pki.client_cert, key_file=absent)
+    with pytest.raises(OSError, match=rf"tls\.key_file {re.escape(str(absent))}: "
+                                      "No such file or directory$"):
+        PoliceHttpChannel(police_config("https://127.0.0.1:1/api/alerts", tls=tls),
+                          SystemClock())
+
+
+def test_missing_ca_file_is_named_at_construction(tmp_path: Path) -> None:
+    absent = tmp_path / "absent-ca.pem"
+    tls = ClientTlsConfig(ca_file=absent)
+    with pytest.raises(OSError, match=rf"^tls\.ca_file {re.escape(str(absent))}: "
+                                      "No such file or directory$"):
         PoliceHttpChannel(police_config("https://127.0.0.1:1/api/alerts", tls=tls),
                           SystemClock())

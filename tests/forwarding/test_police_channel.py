@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import httpx
 import pytest
 
@@ -17,7 +15,7 @@ from tests.forwarding.support import (
     RawReceiver,
     forward_job,
     panic_document,
-    police_config,
+    police_channel,
 )
 
 
@@ -38,10 +36,9 @@ async def test_headers_and_body_are_exactly_as_specified() -> None:
     """A bare receiver sees the body byte for byte and a signature it can recompute."""
     clock = VirtualClock(start=1_772_410_501.9)
     job = forward_job("a-1002", 3)
-    async with RawReceiver("201 Created", b'{"receipt_id": 42}', "application/json") as peer:
-        channel = PoliceHttpChannel(police_config(peer.url), clock)
+    async with (RawReceiver("201 Created", b'{"receipt_id": 42}', "application/json") as peer,
+                police_channel(peer.url, clock) as channel):
         receipt = await channel.deliver(job)
-        await channel.aclose()
     [(request_line, headers, body)] = peer.requests
     assert request_line == "POST /api/alerts HTTP/1.1"
     assert body == job.body.encode("utf-8")
@@ -53,23 +50,20 @@ async def test_headers_and_body_are_exactly_as_specified() -> None:
 
 
 async def test_wrong_secret_is_refused_with_401(police: PoliceSimulator) -> None:
-    channel = PoliceHttpChannel(police_config(police.url, secret="not-the-secret"),
-                                SystemClock())
-    with pytest.raises(DeliveryError, match=r"^401 bad signature"):
-        await channel.deliver(forward_job())
-    await channel.aclose()
+    async with police_channel(police.url, secret="not-the-secret") as channel:
+        with pytest.raises(DeliveryError, match=r"^401 bad signature"):
+            await channel.deliver(forward_job())
     assert police.received == []
     assert police.rejected["bad signature"] == 1
 
 
 async def test_timestamp_outside_window_is_refused(police: PoliceSimulator) -> None:
     far_behind = VirtualClock(start=SystemClock().now() - 3600)
-    channel = PoliceHttpChannel(police_config(police.url), far_behind)
-    with pytest.raises(DeliveryError, match=r"^401 timestamp outside window"):
-        await channel.deliver(forward_job())
-    await far_behind.advance(3600 - 5)  # the clock is fixed: now inside the window
-    receipt = await channel.deliver(forward_job())
-    await channel.aclose()
+    async with police_channel(police.url, far_behind) as channel:
+        with pytest.raises(DeliveryError, match=r"^401 timestamp outside window"):
+            await channel.deliver(forward_job())
+        await far_behind.advance(3600 - 5)  # the clock is fixed: now inside the window
+        receipt = await channel.deliver(forward_job())
     assert receipt.receipt_id is not None
     assert police.rejected["timestamp outside window"] == 1
 
@@ -86,26 +80,20 @@ async def test_repeated_key_is_kept_once_with_the_same_receipt(
 
 
 async def test_409_duplicate_counts_as_delivered() -> None:
-    simulator = PoliceSimulator(SECRET, duplicate_status=409)
-    await simulator.start()
-    channel = PoliceHttpChannel(police_config(simulator.url), SystemClock())
-    try:
+    async with (PoliceSimulator(SECRET, duplicate_status=409) as simulator,
+                police_channel(simulator.url) as channel):
         first = await channel.deliver(forward_job("a-1004", 1))
         again = await channel.deliver(forward_job("a-1004", 1))
-    finally:
-        await channel.aclose()
-        await simulator.stop()
     assert again.receipt_id == first.receipt_id
     assert again.detail == "409 duplicate"
     assert len(simulator.received) == 1
 
 
 async def test_error_without_json_names_status_and_reason() -> None:
-    async with RawReceiver("502 Bad Gateway", b"<html>bad gateway</html>", "text/html") as peer:
-        channel = PoliceHttpChannel(police_config(peer.url), SystemClock())
+    async with (RawReceiver("502 Bad Gateway", b"<html>bad gateway</html>", "text/html") as peer,
+                police_channel(peer.url) as channel):
         with pytest.raises(DeliveryError, match=r"^502 Bad Gateway$"):
             await channel.deliver(forward_job())
-        await channel.aclose()
 
 
 async def test_client_is_recreated_after_aclose(
@@ -127,4 +115,3 @@ async def test_received_records_are_served_on_both_ports(
             assert records[0]["document"]["site"]["name"] == "第七中学"
         stats = (await client.get(f"{police.control_url}/stats")).json()
     assert stats == {"received": 1, "duplicates": 0, "out_of_order": 0, "rejected": {}}
-    assert json.dumps(records)  # plain JSON, for tests in other processes

@@ -8,18 +8,17 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 import typer
 from typer.testing import CliRunner
 
-from gateway.clock import SystemClock
 from gateway.forwarding.channel import DeliveryError
-from gateway.forwarding.http_channel import PoliceHttpChannel
 from simulators.police import PoliceControl
 from simulators.police.cli import command
-from tests.forwarding.support import SECRET, forward_job, police_config
+from tests.forwarding.support import SECRET, forward_job, police_channel
 from tests.helpers import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,20 +48,16 @@ async def test_runs_as_a_process_and_stops_cleanly(
         police_process: tuple[int, int, subprocess.Popen[bytes], Path]) -> None:
     port, control_port, process, output = police_process
     url = f"http://127.0.0.1:{port}/api/alerts"
-    channel = PoliceHttpChannel(police_config(url), SystemClock())
-    control = PoliceControl(f"http://127.0.0.1:{control_port}")
-    try:
-        await channel.deliver(forward_job("a-7001", 1))
-        await asyncio.to_thread(control.set_mode, "refuse")
-        with pytest.raises(DeliveryError, match=r"^connection refused"):
+    async with police_channel(url) as channel:
+        with closing(PoliceControl(f"http://127.0.0.1:{control_port}")) as control:
+            await channel.deliver(forward_job("a-7001", 1))
+            await asyncio.to_thread(control.set_mode, "refuse")
+            with pytest.raises(DeliveryError, match=r"^connection refused"):
+                await channel.deliver(forward_job("a-7001", 2))
+            await asyncio.to_thread(control.set_mode, "ok")
             await channel.deliver(forward_job("a-7001", 2))
-        await asyncio.to_thread(control.set_mode, "ok")
-        await channel.deliver(forward_job("a-7001", 2))
-        await channel.deliver(forward_job("a-7001", 2))
-        received = await asyncio.to_thread(control.received)
-    finally:
-        await channel.aclose()
-        control.close()
+            await channel.deliver(forward_job("a-7001", 2))
+            received = await asyncio.to_thread(control.received)
     assert [r["idempotency_key"] for r in received] == ["a-7001:1", "a-7001:2"]
     process.send_signal(signal.SIGTERM)
     assert await asyncio.to_thread(process.wait, 10) == 0

@@ -9,11 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.clock import SystemClock
 from gateway.forwarding.channel import DeliveryError
 from gateway.forwarding.http_channel import PoliceHttpChannel
 from simulators.police import PoliceControl, PoliceSimulator
-from tests.forwarding.support import forward_job, police_config
+from tests.forwarding.support import forward_job, police_channel
 
 
 async def _control(simulator: PoliceSimulator, **mode: Any) -> dict[str, Any]:
@@ -39,15 +38,14 @@ async def test_fail_mode_answers_the_given_status(
 
 
 async def test_delay_longer_than_timeout_is_a_timeout(police: PoliceSimulator) -> None:
-    channel = PoliceHttpChannel(police_config(police.url, timeout_s=0.3), SystemClock())
-    await _control(police, mode="delay", delay_s=5)
-    started = time.monotonic()
-    with pytest.raises(DeliveryError, match=r"^timeout after 0\.3 s"):
-        await channel.deliver(forward_job("a-2002", 1))
-    assert time.monotonic() - started < 2.0
-    await _control(police, mode="ok")
-    receipt = await channel.deliver(forward_job("a-2002", 1))
-    await channel.aclose()
+    async with police_channel(police.url, timeout_s=0.3) as channel:
+        await _control(police, mode="delay", delay_s=5)
+        started = time.monotonic()
+        with pytest.raises(DeliveryError, match=r"^timeout after 0\.3 s"):
+            await channel.deliver(forward_job("a-2002", 1))
+        assert time.monotonic() - started < 2.0
+        await _control(police, mode="ok")
+        receipt = await channel.deliver(forward_job("a-2002", 1))
     # The delayed request was still taken in once `ok` released it: the retry is a
     # repeat of the same key and gets the same receipt, and the document is kept once.
     assert [r.idempotency_key for r in police.received] == ["a-2002:1"]
@@ -111,14 +109,13 @@ async def test_sync_control_client_drives_the_simulator(
 
 
 async def test_stop_releases_requests_waiting_in_delay(police: PoliceSimulator) -> None:
-    channel = PoliceHttpChannel(police_config(police.url, timeout_s=5), SystemClock())
-    await _control(police, mode="delay", delay_s=60)
-    delivery = asyncio.create_task(channel.deliver(forward_job("a-2006", 1)))
-    await asyncio.sleep(0.2)
-    started = time.monotonic()
-    await police.stop()
-    with pytest.raises(DeliveryError, match=r"^503 shutting down"):
-        await delivery
-    await channel.aclose()
+    async with police_channel(police.url, timeout_s=5) as channel:
+        await _control(police, mode="delay", delay_s=60)
+        delivery = asyncio.create_task(channel.deliver(forward_job("a-2006", 1)))
+        await asyncio.sleep(0.2)
+        started = time.monotonic()
+        await police.stop()
+        with pytest.raises(DeliveryError, match=r"^503 shutting down"):
+            await delivery
     assert time.monotonic() - started < 3
     assert police.received == []

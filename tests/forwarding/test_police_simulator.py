@@ -11,7 +11,7 @@ from gateway.forwarding.document import encode
 from gateway.forwarding.http_channel import PoliceHttpChannel
 from gateway.forwarding.signing import sign
 from simulators.police import PoliceSimulator
-from tests.forwarding.support import SECRET, forward_job, panic_document, police_config
+from tests.forwarding.support import SECRET, forward_job, panic_document, police_channel
 
 
 def _signed(body: bytes, key: str | None = "a-3001:1") -> dict[str, str]:
@@ -46,24 +46,15 @@ async def test_rejections_carry_a_json_reason(police: PoliceSimulator) -> None:
 async def test_record_file_keeps_dedup_memory_across_restarts(tmp_path: Path) -> None:
     record_file = tmp_path / "police" / "received.jsonl"
     first = PoliceSimulator(SECRET, record_file=record_file)
-    await first.start()
-    channel = PoliceHttpChannel(police_config(first.url), SystemClock())
-    receipt = await channel.deliver(forward_job("a-3002", 1))
-    await channel.aclose()
-    await first.stop()
-    await first.start()  # the same object again: no record doubled
-    assert len(first.received) == 1
-    await first.stop()
+    async with first, police_channel(first.url) as channel:
+        receipt = await channel.deliver(forward_job("a-3002", 1))
+    async with first:  # the same object again: no record doubled
+        assert len(first.received) == 1
 
-    second = PoliceSimulator(SECRET, record_file=record_file)
-    await second.start()
-    channel = PoliceHttpChannel(police_config(second.url), SystemClock())
-    try:
+    async with (PoliceSimulator(SECRET, record_file=record_file) as second,
+                police_channel(second.url) as channel):
         again = await channel.deliver(forward_job("a-3002", 1))
         update = await channel.deliver(forward_job("a-3002", 2))
-    finally:
-        await channel.aclose()
-        await second.stop()
     assert again.receipt_id == receipt.receipt_id
     assert update.receipt_id == "police-000002"
     assert [r.idempotency_key for r in second.received] == ["a-3002:1", "a-3002:2"]

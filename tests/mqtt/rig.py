@@ -93,14 +93,6 @@ class EventLog:
             within_s)
 
 
-async def eventually(condition: Callable[[], bool], within_s: float = 10.0) -> None:
-    """Wait for a condition only observable by polling (counters kept by the network
-    thread)."""
-    async with asyncio.timeout(within_s):
-        while not condition():  # noqa: ASYNC110
-            await asyncio.sleep(0.02)
-
-
 @dataclass
 class Rig:
     adapter: MqttAdapter
@@ -149,17 +141,42 @@ async def rig(settings: MqttSettings, devices: Sequence[MqttDeviceBase],
 
 
 @asynccontextmanager
+async def running_fleet(broker_host: str, broker_port: int, devices: Sequence[MqttDeviceBase],
+                        **fleet_options: Any) -> AsyncIterator[MqttDeviceFleet]:
+    """A started simulated fleet of `devices` on the broker, publishing under PREFIX;
+    heartbeats are off unless `heartbeats=True`."""
+    fleet_options.setdefault("heartbeats", False)
+    fleet = MqttDeviceFleet(devices, broker_host, broker_port, PREFIX, **fleet_options)
+    await fleet.start()
+    try:
+        yield fleet
+    finally:
+        await fleet.stop()
+
+
+@asynccontextmanager
+async def fleet_rig(broker_host: str, broker_port: int, devices: Sequence[MqttDeviceBase],
+                    clock: Clock | None = None, settings: MqttSettings | None = None,
+                    **fleet_options: Any) -> AsyncIterator[tuple[Rig, MqttDeviceFleet]]:
+    """An adapter rig and a started simulated fleet of the same devices, both connected
+    with `settings` (default: `settings_for(broker_port)`) and both on `clock` when one is
+    given; the fleet stops before the adapter does."""
+    settings = settings or settings_for(broker_port)
+    async with (rig(settings, devices, clock) as r,
+                running_fleet(broker_host, broker_port, devices, clock=clock,
+                              settings=settings, **fleet_options) as fleet):
+        yield r, fleet
+
+
+@asynccontextmanager
 async def controlled_fleet(host: str, port: int, devices: Sequence[MqttDeviceBase]
                            ) -> AsyncIterator[tuple[Rig, MqttDeviceFleet, str]]:
     """An adapter rig, and a simulated fleet of the same devices with its HTTP control
     (its URL), on the broker at host:port."""
-    fleet = MqttDeviceFleet(devices, host, port, PREFIX, heartbeats=False)
-    control = ControlServer(fleet, "127.0.0.1", 0)
-    async with rig(settings_for(port), devices) as r:
-        await fleet.start()
+    async with fleet_rig(host, port, devices) as (r, fleet):
+        control = ControlServer(fleet, "127.0.0.1", 0)
         await control.start()
         try:
             yield r, fleet, control.url
         finally:
             await control.stop()
-            await fleet.stop()

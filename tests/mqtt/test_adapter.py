@@ -11,16 +11,15 @@ from adapters.base import AdapterContext
 from adapters.mqtt import build_adapters
 from gateway.bus import EventBus
 from gateway.clock import VirtualClock
-from simulators.mqtt_devices import MqttDeviceFleet
 from tests.conftest import Broker
 from tests.mqtt.rig import (
-    PREFIX,
     SITE,
+    fleet_rig,
     gate_sensor,
     panic_button,
-    rig,
     running_adapter,
     running_bus,
+    running_fleet,
     settings_for,
 )
 
@@ -29,18 +28,13 @@ async def test_press_becomes_an_urgent_event_with_site_device_and_clock_time(
         mosquitto: Broker) -> None:
     clock = VirtualClock(start=1_780_000_000.0)
     devices = [panic_button("pb-a-301"), gate_sensor("gs-main")]
-    fleet = MqttDeviceFleet(devices, mosquitto.host, mosquitto.port, PREFIX, heartbeats=False)
-    async with rig(settings_for(mosquitto.port), devices, clock) as r:
-        await fleet.start()
-        try:
-            await fleet.press("pb-a-301")
-            pressed = await r.log.wait_point("pb-a-301", "pressed", True)
-            await fleet.force_gate("gs-main")
-            forced = await r.log.wait_point("gs-main", "forced", True)
-            await fleet.heartbeat("pb-a-301")
-            beat = await r.log.wait_for(lambda e: e.point == "heartbeat")
-        finally:
-            await fleet.stop()
+    async with fleet_rig(mosquitto.host, mosquitto.port, devices, clock) as (r, fleet):
+        await fleet.press("pb-a-301")
+        pressed = await r.log.wait_point("pb-a-301", "pressed", True)
+        await fleet.force_gate("gs-main")
+        forced = await r.log.wait_point("gs-main", "forced", True)
+        await fleet.heartbeat("pb-a-301")
+        beat = await r.log.wait_for(lambda e: e.point == "heartbeat")
         tamper = r.log.of("pb-a-301", "tamper")[0]
         opened = r.log.of("gs-main", "open")[-1]
     assert (pressed.site, pressed.urgent, pressed.ts) == (SITE, True, 1_780_000_000.0)
@@ -53,16 +47,11 @@ async def test_press_becomes_an_urgent_event_with_site_device_and_clock_time(
 async def test_release_takes_the_priority_lane_too_so_it_never_overtakes_a_press(
         mosquitto: Broker) -> None:
     devices = [panic_button("pb-1")]
-    fleet = MqttDeviceFleet(devices, mosquitto.host, mosquitto.port, PREFIX, heartbeats=False)
-    async with rig(settings_for(mosquitto.port), devices) as r:
-        await fleet.start()
-        try:
-            for _ in range(3):
-                await fleet.press("pb-1")
-                await fleet.release("pb-1")
-            await r.log.wait_for(lambda e: len(r.log.of("pb-1", "pressed")) == 6)
-        finally:
-            await fleet.stop()
+    async with fleet_rig(mosquitto.host, mosquitto.port, devices) as (r, fleet):
+        for _ in range(3):
+            await fleet.press("pb-1")
+            await fleet.release("pb-1")
+        await r.log.wait_for(lambda e: len(r.log.of("pb-1", "pressed")) == 6)
     values = [e.value for e in r.log.of("pb-1", "pressed")]
     assert values == [True, False] * 3
     assert all(e.urgent for e in r.log.of("pb-1", "pressed"))
@@ -72,12 +61,10 @@ async def test_what_devices_publish_while_the_gateway_is_down_arrives_when_it_re
         mosquitto: Broker) -> None:
     devices = [panic_button("pb-1"), gate_sensor("gs-1")]
     settings = settings_for(mosquitto.port, client_id="campusgw-persistent")
-    fleet = MqttDeviceFleet(devices, mosquitto.host, mosquitto.port, PREFIX, heartbeats=False)
     async with running_bus() as (bus, log):
         async with running_adapter(settings, devices, bus):
             pass  # first run: the broker learns the session and its subscriptions
-        await fleet.start()
-        try:
+        async with running_fleet(mosquitto.host, mosquitto.port, devices) as fleet:
             await fleet.press("pb-1")
             await fleet.open_gate("gs-1")
             await asyncio.sleep(0.2)
@@ -85,31 +72,23 @@ async def test_what_devices_publish_while_the_gateway_is_down_arrives_when_it_re
             async with running_adapter(settings, devices, bus):
                 pressed = await log.wait_point("pb-1", "pressed", True)
                 await log.wait_point("gs-1", "open", True)
-        finally:
-            await fleet.stop()
     assert pressed.urgent
 
 
 async def test_a_press_during_a_broker_restart_arrives_and_the_adapter_reconnects_by_itself(
         mosquitto: Broker, caplog: pytest.LogCaptureFixture) -> None:
     devices = [panic_button("pb-1")]
-    fleet = MqttDeviceFleet(devices, mosquitto.host, mosquitto.port, PREFIX, heartbeats=False,
-                            settings=settings_for(mosquitto.port))
     caplog.set_level(logging.INFO, logger="adapters.mqtt")
-    async with rig(settings_for(mosquitto.port), devices) as r:
-        await fleet.start()
-        try:
-            mosquitto.stop()
-            press = asyncio.create_task(fleet.press("pb-1"))  # queued while the broker is away
-            await asyncio.sleep(0.8)  # several reconnect attempts fail meanwhile
-            assert not press.done()
-            mosquitto.start()
-            await asyncio.wait_for(press, 10)
-            pressed = await r.log.wait_point("pb-1", "pressed", True, within_s=10)
-            async with asyncio.timeout(5):
-                await r.adapter.wait_connected()
-        finally:
-            await fleet.stop()
+    async with fleet_rig(mosquitto.host, mosquitto.port, devices) as (r, fleet):
+        mosquitto.stop()
+        press = asyncio.create_task(fleet.press("pb-1"))  # queued while the broker is away
+        await asyncio.sleep(0.8)  # several reconnect attempts fail meanwhile
+        assert not press.done()
+        mosquitto.start()
+        await asyncio.wait_for(press, 10)
+        pressed = await r.log.wait_point("pb-1", "pressed", True, within_s=10)
+        async with asyncio.timeout(5):
+            await r.adapter.wait_connected()
         counters = r.adapter.counters()
     assert pressed.urgent
     assert counters["reconnects"] == 1 and counters["connected"] == 1
@@ -125,15 +104,11 @@ async def test_a_press_queued_for_the_absent_gateway_survives_a_broker_restart(
         mosquitto: Broker) -> None:
     devices = [panic_button("pb-1")]
     settings = settings_for(mosquitto.port, client_id="campusgw-restart")
-    fleet = MqttDeviceFleet(devices, mosquitto.host, mosquitto.port, PREFIX, heartbeats=False)
     async with running_bus() as (bus, log):
         async with running_adapter(settings, devices, bus):
             pass
-        await fleet.start()
-        try:
+        async with running_fleet(mosquitto.host, mosquitto.port, devices) as fleet:
             await fleet.press("pb-1")
-        finally:
-            await fleet.stop()
         mosquitto.stop()  # the broker saves the gateway's session and its queued press
         mosquitto.start()
         async with running_adapter(settings, devices, bus):

@@ -12,7 +12,7 @@ from pydantic import TypeAdapter
 from adapters.mqtt import ChargingMonitorConfig, GasDetectorConfig
 from adapters.registry import DeviceConfig
 from gateway.config.loader import load_yaml
-from simulators.mqtt_devices import InvalidValue, MqttDeviceFleet, UnsupportedAction
+from simulators.mqtt_devices import InvalidValue, UnsupportedAction
 from simulators.mqtt_devices.control import run_line
 from simulators.mqtt_devices.messages import initial_state, messages_for
 from tests.conftest import Broker
@@ -20,10 +20,9 @@ from tests.mqtt.rig import (
     PREFIX,
     charging_monitor,
     controlled_fleet,
+    fleet_rig,
     gas_detector,
     panic_button,
-    rig,
-    settings_for,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,29 +48,24 @@ def test_the_simulator_speaks_the_documented_topics_and_payloads() -> None:
 
 async def test_a_gas_leak_is_an_urgent_alarm_with_its_concentration(mosquitto: Broker) -> None:
     devices = [gas_detector("gas-canteen"), panic_button("pb-1")]
-    fleet = MqttDeviceFleet(devices, mosquitto.host, mosquitto.port, PREFIX, heartbeats=False)
-    async with rig(settings_for(mosquitto.port), devices) as r:
-        await fleet.start()
-        try:
-            await fleet.gas_leak("gas-canteen", lel_percent=27.5)
-            alarm = await r.log.wait_point("gas-canteen", "gas_alarm", True)
-            lel = await r.log.wait_point("gas-canteen", "lel_percent", 27.5)
-            await fleet.fault("gas-canteen")
-            fault = await r.log.wait_point("gas-canteen", "fault", True)
-            await fleet.gas_clear("gas-canteen")
-            cleared = await r.log.wait_point("gas-canteen", "gas_alarm", False)
-            await r.log.wait_point("gas-canteen", "lel_percent", 0.0)
-            await fleet.heartbeat("gas-canteen")
-            beat = await r.log.wait_point("gas-canteen", "heartbeat", 1)
-            # What a detector's firmware sends, by hand: an integer concentration is a float.
-            await fleet.publish_raw(GAS_STATE, b'{"alarm": true, "lel": 40, "fault": false}')
-            by_hand = await r.log.wait_point("gas-canteen", "lel_percent", 40.0)
-            with pytest.raises(InvalidValue):
-                await fleet.gas_leak("gas-canteen", lel_percent=140.0)
-            with pytest.raises(UnsupportedAction):
-                await fleet.smoke("gas-canteen")
-        finally:
-            await fleet.stop()
+    async with fleet_rig(mosquitto.host, mosquitto.port, devices) as (r, fleet):
+        await fleet.gas_leak("gas-canteen", lel_percent=27.5)
+        alarm = await r.log.wait_point("gas-canteen", "gas_alarm", True)
+        lel = await r.log.wait_point("gas-canteen", "lel_percent", 27.5)
+        await fleet.fault("gas-canteen")
+        fault = await r.log.wait_point("gas-canteen", "fault", True)
+        await fleet.gas_clear("gas-canteen")
+        cleared = await r.log.wait_point("gas-canteen", "gas_alarm", False)
+        await r.log.wait_point("gas-canteen", "lel_percent", 0.0)
+        await fleet.heartbeat("gas-canteen")
+        beat = await r.log.wait_point("gas-canteen", "heartbeat", 1)
+        # What a detector's firmware sends, by hand: an integer concentration is a float.
+        await fleet.publish_raw(GAS_STATE, b'{"alarm": true, "lel": 40, "fault": false}')
+        by_hand = await r.log.wait_point("gas-canteen", "lel_percent", 40.0)
+        with pytest.raises(InvalidValue):
+            await fleet.gas_leak("gas-canteen", lel_percent=140.0)
+        with pytest.raises(UnsupportedAction):
+            await fleet.smoke("gas-canteen")
         counters = r.adapter.counters()
     assert alarm.urgent and cleared.urgent
     assert [e.value for e in r.log.of("gas-canteen", "gas_alarm")] == [True, True, False, True]
@@ -85,22 +79,17 @@ async def test_a_gas_leak_is_an_urgent_alarm_with_its_concentration(mosquitto: B
 async def test_the_charging_area_reports_smoke_urgently_with_temperature_and_circuit(
         mosquitto: Broker) -> None:
     devices = [charging_monitor("ebike-charging-1")]
-    fleet = MqttDeviceFleet(devices, mosquitto.host, mosquitto.port, PREFIX, heartbeats=False)
-    async with rig(settings_for(mosquitto.port), devices) as r:
-        await fleet.start()
-        try:
-            await fleet.switch_circuit("ebike-charging-1", True)
-            circuit = await r.log.wait_point("ebike-charging-1", "circuit_on", True)
-            await fleet.set_temperature("ebike-charging-1", 68.5)
-            hot = await r.log.wait_point("ebike-charging-1", "temperature_c", 68.5)
-            await fleet.smoke("ebike-charging-1")
-            smoke = await r.log.wait_point("ebike-charging-1", "smoke", True)
-            await fleet.smoke("ebike-charging-1", False)
-            await r.log.wait_point("ebike-charging-1", "smoke", False)
-            await fleet.switch_circuit("ebike-charging-1", False)
-            await r.log.wait_point("ebike-charging-1", "circuit_on", False)
-        finally:
-            await fleet.stop()
+    async with fleet_rig(mosquitto.host, mosquitto.port, devices) as (r, fleet):
+        await fleet.switch_circuit("ebike-charging-1", True)
+        circuit = await r.log.wait_point("ebike-charging-1", "circuit_on", True)
+        await fleet.set_temperature("ebike-charging-1", 68.5)
+        hot = await r.log.wait_point("ebike-charging-1", "temperature_c", 68.5)
+        await fleet.smoke("ebike-charging-1")
+        smoke = await r.log.wait_point("ebike-charging-1", "smoke", True)
+        await fleet.smoke("ebike-charging-1", False)
+        await r.log.wait_point("ebike-charging-1", "smoke", False)
+        await fleet.switch_circuit("ebike-charging-1", False)
+        await r.log.wait_point("ebike-charging-1", "circuit_on", False)
         counters = r.adapter.counters()
     temperatures = [e.value for e in r.log.of("ebike-charging-1", "temperature_c")]
     assert temperatures == [20.0, 68.5, 68.5, 68.5, 68.5]
@@ -115,25 +104,20 @@ async def test_bad_payloads_are_counted_for_their_device_and_others_still_get_th
         mosquitto: Broker) -> None:
     devices = [gas_detector("gas-canteen"), charging_monitor("ebike-charging-1"),
                panic_button("pb-1")]
-    fleet = MqttDeviceFleet(devices, mosquitto.host, mosquitto.port, PREFIX, heartbeats=False)
-    async with rig(settings_for(mosquitto.port), devices) as r:
-        await fleet.start()
-        try:
-            await fleet.publish_raw(CHARGING_STATE,
-                                    b'{"smoke": true, "temperature": "hot", "circuit_on": true}')
-            await fleet.publish_raw(CHARGING_STATE, b'{"temperature": NaN}')
-            await fleet.publish_raw(CHARGING_STATE, b"smoke!")
-            await fleet.publish_raw(f"{PREFIX}/charging_monitor/ebike-charging-1/heartbeat",
-                                    b'{"seq": "one"}')
-            await fleet.publish_raw(GAS_STATE, b'{"alarm": true, "lel": 1e999, "fault": false}')
-            await fleet.press("pb-1")
-            await r.log.wait_point("pb-1", "pressed", True)
-            await fleet.gas_leak("gas-canteen", lel_percent=30.0)
-            await r.log.wait_point("gas-canteen", "lel_percent", 30.0)
-            await fleet.set_temperature("ebike-charging-1", 41.0)
-            await r.log.wait_point("ebike-charging-1", "temperature_c", 41.0)
-        finally:
-            await fleet.stop()
+    async with fleet_rig(mosquitto.host, mosquitto.port, devices) as (r, fleet):
+        await fleet.publish_raw(CHARGING_STATE,
+                                b'{"smoke": true, "temperature": "hot", "circuit_on": true}')
+        await fleet.publish_raw(CHARGING_STATE, b'{"temperature": NaN}')
+        await fleet.publish_raw(CHARGING_STATE, b"smoke!")
+        await fleet.publish_raw(f"{PREFIX}/charging_monitor/ebike-charging-1/heartbeat",
+                                b'{"seq": "one"}')
+        await fleet.publish_raw(GAS_STATE, b'{"alarm": true, "lel": 1e999, "fault": false}')
+        await fleet.press("pb-1")
+        await r.log.wait_point("pb-1", "pressed", True)
+        await fleet.gas_leak("gas-canteen", lel_percent=30.0)
+        await r.log.wait_point("gas-canteen", "lel_percent", 30.0)
+        await fleet.set_temperature("ebike-charging-1", 41.0)
+        await r.log.wait_point("ebike-charging-1", "temperature_c", 41.0)
         counters = r.adapter.counters()
         by_device = r.adapter.malformed_by_device()
     assert by_device == {"ebike-charging-1": 4, "gas-canteen": 1}

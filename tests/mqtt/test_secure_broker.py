@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,15 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from adapters.mqtt import MqttSettings
+from adapters.base import AdapterContext
+from adapters.mqtt import MqttAdapter, MqttSettings
 from adapters.mqtt.config import MqttTlsConfig
-from simulators.mqtt_devices import MqttDeviceFleet
-from tests.helpers import free_port, require_binary, wait_for_port
+from gateway.bus import EventBus
+from gateway.clock import VirtualClock
+from tests.helpers import eventually, free_port, require_binary, wait_for_port
 from tests.mqtt.rig import (
-    PREFIX,
-    eventually,
+    SITE,
+    fleet_rig,
     panic_button,
-    rig,
     running_adapter,
     running_bus,
     settings_for,
@@ -80,16 +82,10 @@ def secure_broker(tmp_path: Path) -> Iterator[SecureBroker]:
 
 async def test_tls_and_credentials_carry_a_press(secure_broker: SecureBroker) -> None:
     devices = [panic_button("pb-1")]
-    settings = secure_broker.settings()
-    fleet = MqttDeviceFleet(devices, "127.0.0.1", secure_broker.port, PREFIX,
-                            settings=settings, heartbeats=False)
-    async with rig(settings, devices) as r:
-        await fleet.start()
-        try:
-            await fleet.press("pb-1")
-            pressed = await r.log.wait_point("pb-1", "pressed", True)
-        finally:
-            await fleet.stop()
+    async with fleet_rig("127.0.0.1", secure_broker.port, devices,
+                         settings=secure_broker.settings()) as (r, fleet):
+        await fleet.press("pb-1")
+        pressed = await r.log.wait_point("pb-1", "pressed", True)
     assert pressed.urgent
 
 
@@ -119,3 +115,12 @@ async def test_an_untrusted_broker_certificate_is_refused(secure_broker: SecureB
                             wait_connected=False) as adapter:
         await eventually(lambda: adapter.counters()["connect_failures"] >= 2)
         assert adapter.counters()["connected"] == 0
+
+
+def test_a_missing_ca_file_is_named_when_the_adapter_is_made(tmp_path: Path) -> None:
+    missing = tmp_path / "absent-ca.pem"
+    settings = settings_for(1, tls=MqttTlsConfig(ca_file=str(missing)))
+    ctx = AdapterContext(site=SITE, clock=VirtualClock(), bus=EventBus())
+    with pytest.raises(OSError, match=rf"^tls\.ca_file {re.escape(str(missing))}: "
+                                      "No such file or directory$"):
+        MqttAdapter(settings, [panic_button("pb-1")], ctx)

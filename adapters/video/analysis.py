@@ -1,18 +1,25 @@
-"""One camera's analytics on one frame: tampering first, then each region's obstruction.
+"""One camera's analytics on one frame: tampering first, then each region's obstruction,
+against the reference of the bank whose light is most like the frame's.
 
 Pure computation, no I/O: it runs on a worker thread (OpenCV releases the GIL)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from adapters.video.compare import RegionComparer, noise_level
+from adapters.video.conditions import LightConditions, distance, measure
 from adapters.video.config import VideoAnalyticsConfig
 from adapters.video.frames import Image, PreparedFrame, decode_jpeg, prepare, reduction_for
 from adapters.video.landmarks import Landmarks, Shift
-from adapters.video.obstruction import LightProbe, RegionWatch, change_mask
-from adapters.video.tamper import TamperFindings, find_tampering, signature
+from adapters.video.obstruction import RegionWatch
+from adapters.video.tamper import TamperFindings, ViewSignature, find_tampering, signature
+
+HIDDEN_BY_PASSER_BY = 0.6
+"""Share of a region changed in the newest frame, with far less lasting, above which the
+region is mostly hidden by someone passing: its verdict is then uncertain."""
 
 
 @dataclass(frozen=True)
@@ -21,6 +28,12 @@ class RegionFinding:
     obstruction: float | None
     """Share of the region obstructed; None when it cannot be judged."""
     blocked: bool | None
+    frames: int = 0
+    """Frames the verdict rests on (1 = a single frame; passers-by not ruled out)."""
+    hidden_now: bool = False
+    """Mostly hidden in the newest frame by something that did not stay."""
+    persistence_frames: int = 1
+    """Frames a verdict needs to rule passers-by out."""
 
 
 @dataclass(frozen=True)
@@ -28,50 +41,92 @@ class FrameAnalysis:
     reference_missing: bool
     tamper: TamperFindings
     regions: tuple[RegionFinding, ...]
+    light: LightConditions | None = None
+    light_matched: bool = True
+    """False when the frame's light is unlike every reference's."""
+    reference_at: float | None = None
+    """When the reference it was compared with was taken."""
+    reference_view: ViewSignature | None = None
+    """The whole-view measures of that reference."""
 
 
 @dataclass(frozen=True)
 class Reference:
-    """The view as it should be, and when it was taken."""
+    """The view as it should be, when it was taken and (once measured) in what light."""
 
     image: Image
     captured_at: float
+    conditions: LightConditions | None = field(default=None, compare=False)
 
 
-class _PreparedReference:
+class PreparedReference:
+    """A reference ready for comparison: landmarks, light, and per region its comparer."""
+
     def __init__(self, reference: Reference, config: VideoAnalyticsConfig) -> None:
-        self.reference = reference
         self.frame = prepare(reference.image, config.analysis_width)
+        self.conditions = reference.conditions or measure(self.frame)
+        self.reference = Reference(reference.image, reference.captured_at, self.conditions)
         width, height = self.frame.size
-        self.regions = [RegionWatch(region, self.frame.scale, self.frame.size,
-                                    config.persistence_frames) for region in config.regions]
+        watches = [RegionWatch(region, self.frame.scale, self.frame.size,
+                               config.persistence_frames) for region in config.regions]
         outside = np.ones((height, width), bool)
-        for watch in self.regions:
+        for watch in watches:
             outside &= ~watch.mask
-        self.light = LightProbe(self.frame, outside)
+        self.comparers = [RegionComparer(self.frame, w.mask, w.see_through, config.change_level,
+                                         self.conditions.infrared) for w in watches]
         self.landmarks = Landmarks(self.frame.grey, ~outside, self.frame.scale)
+        self.view = signature(self.frame)
 
 
 class CameraAnalyser:
-    """Keeps one camera's reference and region history; `analyse_jpeg` one frame at a time."""
+    """Keeps one camera's reference bank and region history; `analyse_jpeg` one frame at
+    a time. Invariant: the region history holds masks of consecutive analysed frames, of
+    the same regions whatever reference each was compared with."""
 
     def __init__(self, config: VideoAnalyticsConfig) -> None:
         self.config = config
-        self._reference: _PreparedReference | None = None
+        self._bank: list[PreparedReference] = []
+        self._watches: list[RegionWatch] | None = None
         self._source_size: tuple[int, int] | None = None
 
     @property
     def reference(self) -> Reference | None:
-        return self._reference.reference if self._reference else None
+        """The newest reference."""
+        if not self._bank:
+            return None
+        return max(self._bank, key=lambda r: r.reference.captured_at).reference
+
+    @property
+    def references(self) -> list[Reference]:
+        return [r.reference for r in self._bank]
 
     def set_reference(self, reference: Reference | None) -> None:
-        self._reference = _PreparedReference(reference, self.config) if reference else None
+        """Make `reference` the only one (None: none)."""
+        self.set_bank([reference] if reference is not None else [])
+
+    def set_bank(self, references: list[Reference]) -> None:
+        self._bank = [PreparedReference(r, self.config) for r in references]
+        self._watches = None
+
+    def add_reference(self, reference: Reference) -> Reference:
+        """Add to the bank; when full, the oldest reference in the most alike light goes.
+        Returns the reference with its measured light."""
+        prepared = PreparedReference(reference, self.config)
+        bank = self._bank
+        if len(bank) >= self.config.references.size:
+            alike = min(bank, key=lambda r: (round(distance(r.conditions, prepared.conditions),
+                                                   1), r.reference.captured_at))
+            bank.remove(alike)
+        bank.append(prepared)
+        return prepared.reference
 
     def reset_history(self) -> None:
         """Forget the last frames of every region (a new scene, or a gap in frames)."""
-        if self._reference:
-            for watch in self._reference.regions:
-                watch.reset()
+        for watch in self._watches or ():
+            watch.reset()
+
+    def conditions_of(self, image: Image) -> LightConditions:
+        return measure(prepare(image, self.config.analysis_width))
 
     def analyse_jpeg(self, data: bytes) -> FrameAnalysis:
         """Decode and analyse; once the camera's frame size is known, decode straight at
@@ -88,35 +143,61 @@ class CameraAnalyser:
         self._source_size = (image.shape[1], image.shape[0])
         return self._analyse(prepare(image, self.config.analysis_width))
 
+    def _choose(self, light: LightConditions) -> tuple[PreparedReference, float]:
+        scored = [(distance(light, r.conditions), r) for r in self._bank]
+        best_distance, best = min(scored, key=lambda pair: pair[0])
+        return best, best_distance
+
+    def _watches_for(self, ref: PreparedReference) -> list[RegionWatch]:
+        if self._watches is None or self._watches[0].mask.shape != ref.frame.grey.shape:
+            self._watches = [RegionWatch(region, ref.frame.scale, ref.frame.size,
+                                         self.config.persistence_frames)
+                             for region in self.config.regions]
+        return self._watches
+
     def _analyse(self, frame: PreparedFrame) -> FrameAnalysis:
-        ref = self._reference
         view = signature(frame)
-        if ref is None:
+        if not self._bank:
             return FrameAnalysis(True, find_tampering(view, None, None, self.config.tamper),
                                  self._unjudged())
+        light = measure(frame)
+        ref, apart = self._choose(light)
         if frame.source_size != ref.frame.source_size:
-            tamper = TamperFindings(False, None, True, None, Shift(0.0, 0.0, 0.0), view)
-            return self._unusable(tamper)
+            tamper = TamperFindings(False, None, True, None, Shift(0.0, 0.0, 0.0), view, None)
+            return self._unusable(tamper, light)
         seen = ref.landmarks.in_place(frame.grey)
         shift = ref.landmarks.locate(frame.grey, seen)
         sharpness = ref.landmarks.sharpness(seen)
-        tamper = find_tampering(view, sharpness, shift, self.config.tamper)
+        tamper = find_tampering(view, sharpness, shift, self.config.tamper, ref.view)
         if tamper.covered or tamper.moved:
-            return self._unusable(tamper)
-        gain = ref.light.gain(frame)
-        changed = change_mask(ref.frame, frame, gain, self.config.change_level)
+            self.reset_history()
+            return FrameAnalysis(False, tamper, self._unjudged(), light,
+                                 reference_view=ref.view)
+        matched = apart <= self.config.references.match_distance
         findings = []
-        for watch in ref.regions:
-            share = watch.update(changed)
-            if share is None:
+        for watch, comparer in zip(self._watches_for(ref), ref.comparers, strict=True):
+            noise = noise_level(frame, comparer.crop)
+            changed = comparer.changed(frame, noise, light.infrared, watch.frames_kept == 0)
+            reading = watch.update(changed, comparer.region, comparer.see_through)
+            if reading is None:
                 findings.append(RegionFinding(watch.region.name, None, None))
-            else:
-                findings.append(RegionFinding(watch.region.name, round(share, 4),
-                                              share >= watch.region.threshold))
-        return FrameAnalysis(False, tamper, tuple(findings))
+                continue
+            share, frames = reading
+            now = float((changed & comparer.region & ~comparer.see_through).sum()) / max(
+                1, int(comparer.region.sum()))
+            hidden = frames > 1 and now >= HIDDEN_BY_PASSER_BY and share < watch.region.threshold
+            findings.append(RegionFinding(watch.region.name, round(share, 4),
+                                          share >= watch.region.threshold, frames, hidden,
+                                          watch.persistence_frames))
+        return FrameAnalysis(False, tamper, tuple(findings), light, matched,
+                             ref.reference.captured_at, ref.view)
 
-    def _unusable(self, tamper: TamperFindings) -> FrameAnalysis:
-        return FrameAnalysis(False, tamper, self._unjudged())
+    def _unusable(self, tamper: TamperFindings, light: LightConditions) -> FrameAnalysis:
+        return FrameAnalysis(False, tamper, self._unjudged(), light)
 
     def _unjudged(self) -> tuple[RegionFinding, ...]:
         return tuple(RegionFinding(r.name, None, None) for r in self.config.regions)
+
+
+__all__ = ["CameraAnalyser", "FrameAnalysis", "PreparedReference", "Reference",
+           "RegionFinding", "ViewSignature"]

@@ -1,5 +1,5 @@
-"""How much of a region differs from its reference, ignoring light changes, noise and
-people passing through."""
+"""How much of a region is obstructed: the changed pixels of the last frames (see
+`adapters.video.compare`), people passing through and the view beyond glass left out."""
 
 from __future__ import annotations
 
@@ -10,11 +10,8 @@ import numpy as np
 import numpy.typing as npt
 
 from adapters.video.config import RegionConfig
-from adapters.video.frames import PreparedFrame
 
 Mask = npt.NDArray[np.bool_]
-
-_OPEN_KERNEL = np.ones((3, 3), np.uint8)
 
 
 def region_mask(polygon: tuple[tuple[int, int], ...], scale: float,
@@ -26,61 +23,65 @@ def region_mask(polygon: tuple[tuple[int, int], ...], scale: float,
     return mask.astype(bool)
 
 
-class LightProbe:
-    """Fixed sample pixels outside every region, to tell how the light changed."""
-
-    def __init__(self, reference: PreparedFrame, background: Mask, samples: int = 1500) -> None:
-        colour = reference.colour
-        usable = background & (colour.min(axis=2) > 12)
-        ys, xs = np.nonzero(usable)
-        if len(ys) > samples:
-            pick = np.linspace(0, len(ys) - 1, samples).astype(np.intp)
-            ys, xs = ys[pick], xs[pick]
-        self._ys, self._xs = ys, xs
-        self._reference = colour[ys, xs]
-
-    def gain(self, current: PreparedFrame) -> tuple[float, float, float]:
-        """Per-channel factor by which the light changed (median of the samples)."""
-        if len(self._ys) < 50:
-            return (1.0, 1.0, 1.0)
-        ratio = current.colour[self._ys, self._xs] / self._reference
-        b, g, r = np.clip(np.median(ratio, axis=0), 0.05, 20.0)
-        return (float(b), float(g), float(r))
-
-
-def change_mask(reference: PreparedFrame, current: PreparedFrame,
-                gain: tuple[float, float, float], level: float) -> Mask:
-    """Pixels whose colour, light-compensated, differs from the reference by `level`."""
-    compensated = cv2.transform(current.colour, np.diag([1 / g for g in gain]))
-    b, g, r = cv2.split(cv2.absdiff(compensated, reference.colour))
-    difference = cv2.max(cv2.max(b, g), r)
-    _, changed = cv2.threshold(difference, level, 1, cv2.THRESH_BINARY)
-    opened = cv2.morphologyEx(changed.astype(np.uint8), cv2.MORPH_OPEN, _OPEN_KERNEL)
-    return np.asarray(opened, dtype=bool)
-
-
 class RegionWatch:
-    """One region's obstruction, persistent over the last few frames."""
+    """One region's obstruction, persistent over the last few frames.
+
+    A pixel is obstructed when it changed in every frame kept (up to `persistence_frames`):
+    boxes and carts stay, people walking through do not. With fewer frames the share is
+    still given, with the number of frames it rests on, so a single frame has a verdict.
+    See-through pixels (glass, between bars) count only where an object rises in front of
+    them from the floor: changed, with obstruction right below in the same column.
+    """
 
     def __init__(self, region: RegionConfig, scale: float, size: tuple[int, int],
                  persistence_frames: int) -> None:
         self.region = region
         self.mask = region_mask(region.polygon, scale, size)
+        see_through = np.zeros_like(self.mask)
+        for part in region.see_through:
+            see_through |= region_mask(part, scale, size)
+        self.see_through = see_through & self.mask
         self.area = int(self.mask.sum())
         self._history: deque[Mask] = deque(maxlen=persistence_frames)
+
+    @property
+    def persistence_frames(self) -> int:
+        return self._history.maxlen or 1
+
+    @property
+    def frames_kept(self) -> int:
+        return len(self._history)
 
     def reset(self) -> None:
         self._history.clear()
 
-    def update(self, changed: Mask) -> float | None:
-        """Share of the region changed in each of the last frames; None until there are
-        enough frames to tell lasting obstruction from people passing through."""
+    def update(self, changed: Mask, region: Mask, see_through: Mask) -> tuple[float, int] | None:
+        """(share of the region obstructed, frames it rests on), or None when the region is
+        too small to judge. `changed`, `region` and `see_through` are the region's crop."""
         if self.area == 0:  # smaller than a pixel at analysis size: cannot be judged
             return None
-        self._history.append(changed & self.mask)
-        if len(self._history) < (self._history.maxlen or 1):
-            return None
+        self._history.append(changed)
         persistent = self._history[0]
         for earlier in list(self._history)[1:]:
             persistent = persistent & earlier
-        return float(persistent.sum()) / self.area
+        opaque = persistent & region & ~see_through
+        behind = _rising_in_front(opaque, persistent & see_through, see_through)
+        area = int(region.sum())
+        return float(opaque.sum() + behind.sum()) / max(1, area), len(self._history)
+
+
+def _rising_in_front(opaque: Mask, changed_through: Mask, see_through: Mask) -> Mask:
+    """See-through pixels hidden by something standing on the floor: changed, and the
+    pixel below in the same column obstructed (opaque, or see-through hidden in turn)."""
+    if not changed_through.any():
+        return changed_through
+    rows = np.nonzero(see_through.any(axis=1))[0]
+    hidden = np.zeros_like(changed_through)
+    below = np.zeros(opaque.shape[1], bool)
+    bottom = min(opaque.shape[0] - 1, int(rows.max()) + 1)
+    below = opaque[bottom].copy()
+    for y in range(bottom - 1, int(rows.min()) - 1, -1):
+        row = changed_through[y] & below
+        hidden[y] = row
+        below = row | opaque[y]
+    return hidden

@@ -4,6 +4,7 @@
     tamper.covered               bool   lens covered or the view dark/featureless
     tamper.blurred               bool   defocused against the reference
     tamper.moved                 bool   the camera looks elsewhere than in its reference
+    tamper.hazed                 bool   a veil over the lens (spray, smear) against the reference
     region.<name>.obstruction    float  share (0..1) of the region obstructed
     region.<name>.blocked        bool   obstruction at or above the region's threshold
     analytics.ok                 bool   the last snapshot arrived and decoded
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from adapters.video.analysis import FrameAnalysis
+from adapters.video.analysis import FrameAnalysis, RegionFinding
 from gateway.bus import EventBus
 from gateway.events import Event, PointValue, Quality
 
@@ -33,28 +34,44 @@ class PointReading:
 
 
 def readings(analysis: FrameAnalysis) -> list[PointReading]:
+    """The points of one analysis. Quality is `good` only for a verdict that rests on
+    enough frames, a usable view and a reference in matching light; otherwise the value
+    (if there is one) comes with `uncertain` and the reason, or `bad` without a reference."""
     tamper = analysis.tamper
     result = [PointReading("reference.missing", analysis.reference_missing),
               PointReading("tamper.covered", tamper.covered)]
+    judged = ("tamper.blurred", "tamper.moved", "tamper.hazed")
     if analysis.reference_missing:
-        for point in ("tamper.blurred", "tamper.moved"):
+        for point in judged:
             result.append(PointReading(point, None, Quality.BAD, "no reference view"))
     elif tamper.covered:
-        for point in ("tamper.blurred", "tamper.moved"):
+        for point in judged:
             result.append(PointReading(point, False, Quality.UNCERTAIN, "view covered"))
     else:
         result.append(PointReading("tamper.blurred", tamper.blurred))
         result.append(PointReading("tamper.moved", tamper.moved))
+        result.append(PointReading("tamper.hazed", bool(tamper.hazed)))
     region_quality, region_detail = _region_quality(analysis)
     for region in analysis.regions:
         quality, detail = region_quality, region_detail
-        if region.obstruction is None and quality is Quality.GOOD:
-            quality, detail = Quality.UNCERTAIN, "too few frames yet"
+        if quality is Quality.GOOD:
+            quality, detail = _verdict_quality(region)
         result.append(PointReading(f"region.{region.name}.obstruction", region.obstruction,
                                    quality, detail))
         result.append(PointReading(f"region.{region.name}.blocked", region.blocked,
                                    quality, detail))
     return result
+
+
+def _verdict_quality(region: RegionFinding) -> tuple[Quality, str | None]:
+    if region.obstruction is None:
+        return Quality.UNCERTAIN, "region too small to judge"
+    if region.hidden_now:
+        return Quality.UNCERTAIN, "region mostly hidden by a passer-by"
+    if region.frames < region.persistence_frames:
+        return Quality.UNCERTAIN, (f"{region.frames} of {region.persistence_frames} frames "
+                                   "yet: passers-by not ruled out")
+    return Quality.GOOD, None
 
 
 def _region_quality(analysis: FrameAnalysis) -> tuple[Quality, str | None]:
@@ -65,8 +82,13 @@ def _region_quality(analysis: FrameAnalysis) -> tuple[Quality, str | None]:
         return Quality.UNCERTAIN, "view covered"
     if tamper.moved:
         return Quality.UNCERTAIN, "camera moved"
+    if tamper.hazed:
+        return Quality.UNCERTAIN, "view hazed"
     if tamper.blurred:
         return Quality.UNCERTAIN, "view blurred"
+    if not analysis.light_matched:
+        light = analysis.light.label if analysis.light else "unknown"
+        return Quality.UNCERTAIN, f"light ({light}) unlike every reference"
     return Quality.GOOD, None
 
 

@@ -1,14 +1,19 @@
-"""Camera tampering: a covered (or dark) lens, a defocused view, a camera turned away."""
+"""Camera tampering: a covered lens (dark tape, or a lit hand or cloth), a defocused view,
+a camera turned away, a hazed lens (spray, smear)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
+import numpy as np
+import numpy.typing as npt
 
 from adapters.video.config import TamperConfig
 from adapters.video.frames import PreparedFrame
 from adapters.video.landmarks import Shift
+
+_THUMBNAIL = (48, 27)
 
 
 @dataclass(frozen=True)
@@ -19,6 +24,37 @@ class ViewSignature:
     """Mean grey level."""
     contrast: float
     """Standard deviation of the grey levels."""
+    texture: float
+    """Fine structure of a thumbnail (grey spread of its high-pass over its mean): about
+    0 for a lens covered by anything, lit or not; the same for any exposure."""
+    floor: float
+    """5th percentile of the thumbnail's grey over its median: haze lifts the darks."""
+    fine: npt.NDArray[np.float32] = field(default_factory=lambda: np.zeros((1, 1), np.float32),
+                                          compare=False, repr=False)
+    """The thumbnail's high-pass over its mean grey."""
+
+
+@dataclass(frozen=True)
+class Likeness:
+    """The fine structure of a view against the reference's."""
+
+    correlation: float
+    """Of the two high-passes: near 1 for the same scene in any light, near 0 for a
+    different picture (a cover, another view)."""
+    contrast: float
+    """How strong the reference's structure still is, for the brightness: 1 for a light
+    change, well below under a veil."""
+
+
+def likeness(view: ViewSignature, reference: ViewSignature) -> Likeness:
+    now, then = view.fine.reshape(-1), reference.fine.reshape(-1)
+    if now.shape != then.shape:
+        return Likeness(0.0, 0.0)
+    energy = float(then @ then)
+    norms = float(np.sqrt(energy * float(now @ now)))
+    correlation = float(now @ then) / norms if norms > 1e-12 else 0.0
+    contrast = float(now @ then) / energy if energy > 1e-12 else 0.0
+    return Likeness(correlation, contrast)
 
 
 @dataclass(frozen=True)
@@ -32,29 +68,64 @@ class TamperFindings:
     """Edge energy against the reference's; None without a reference."""
     shift: Shift | None
     signature: ViewSignature
+    hazed: bool | None = None
+    """None without a reference."""
+
+    @property
+    def any(self) -> bool:
+        return bool(self.covered or self.blurred or self.moved or self.hazed)
 
 
 def signature(frame: PreparedFrame) -> ViewSignature:
     mean, spread = cv2.meanStdDev(frame.grey)
-    return ViewSignature(float(mean[0, 0]), float(spread[0, 0]))
+    thumbnail = np.asarray(cv2.resize(frame.grey, _THUMBNAIL, interpolation=cv2.INTER_AREA),
+                           np.float32)
+    high_pass = thumbnail - cv2.GaussianBlur(thumbnail, (0, 0), 2.0)
+    level = float(thumbnail.mean())
+    texture = float(high_pass.std()) / (level + 10.0)
+    low, middle = np.percentile(thumbnail, (5, 50))
+    fine = np.asarray(high_pass / (level + 10.0), np.float32)
+    return ViewSignature(float(mean[0, 0]), float(spread[0, 0]), texture,
+                         float(low) / (float(middle) + 4.0), fine)
 
 
 def is_covered(view: ViewSignature, config: TamperConfig) -> bool:
-    return view.brightness < config.dark_level or view.contrast < config.min_contrast
+    """Featureless (whatever its light), or dark with little structure left."""
+    if view.contrast < config.min_contrast or view.texture < config.min_texture:
+        return True
+    return view.brightness < config.dark_level and view.texture < 3 * config.min_texture
+
+
+def is_hazed(view: ViewSignature, reference: ViewSignature, similar: Likeness,
+             config: TamperConfig) -> bool:
+    """The reference's structure still there but much weaker for the brightness, the
+    darks lifted: a veil over the lens. A light change scales structure and brightness
+    alike, so it moves neither measure."""
+    return (similar.correlation >= 0.3 and similar.contrast < config.haze_contrast
+            and view.floor - reference.floor >= config.haze_floor)
 
 
 def find_tampering(view: ViewSignature, sharpness_ratio: float | None, shift: Shift | None,
-                   config: TamperConfig) -> TamperFindings:
-    """Covered needs no reference; blurred and moved are judged against one."""
+                   config: TamperConfig,
+                   reference: ViewSignature | None = None) -> TamperFindings:
+    """Covered needs no reference (and with one, a view whose structure is gone and not
+    found elsewhere is covered too); blurred, moved and hazed are judged against one."""
     covered = is_covered(view, config)
     if shift is None:
         return TamperFindings(covered, None, None, None, None, view)
+    similar = likeness(view, reference) if reference is not None else Likeness(1.0, 1.0)
+    faint = view.texture < 0.5 * (reference.texture if reference else view.texture)
+    if not covered and shift.match < config.min_match and similar.correlation < 0.25 \
+            and view.texture < 3 * config.min_texture:
+        covered = True
     if covered:
-        return TamperFindings(True, False, False, sharpness_ratio, shift, view)
-    blurred = sharpness_ratio is not None and sharpness_ratio < config.blur_ratio
+        return TamperFindings(True, False, False, sharpness_ratio, shift, view, False)
+    hazed = reference is not None and is_hazed(view, reference, similar, config)
+    blurred = (sharpness_ratio is not None and sharpness_ratio < config.blur_ratio) or \
+        (sharpness_ratio is None and faint and not hazed)
     if shift.distance >= config.moved_px:
-        return TamperFindings(False, False, True, sharpness_ratio, shift, view)
+        return TamperFindings(False, False, True, sharpness_ratio, shift, view, hazed)
     # Landmarks not found again: the camera looks elsewhere, unless the view is so
-    # blurred that they cannot be recognised (then blur is what to report).
-    moved = shift.match < config.min_match and not blurred
-    return TamperFindings(False, blurred, moved, sharpness_ratio, shift, view)
+    # blurred or hazed that they cannot be recognised (then that is what to report).
+    moved = shift.match < config.min_match and not blurred and not hazed
+    return TamperFindings(False, blurred, moved, sharpness_ratio, shift, view, hazed)

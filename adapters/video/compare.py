@@ -1,0 +1,242 @@
+"""Which pixels of a region differ from the reference, whatever the light did.
+
+Three cues, each blind to a different change of light:
+
+- brightness against a *local* light field: the ratio of current to reference brightness
+  is fitted as a plane over a band just around the region (a lamp off on one side, sun on
+  one wall), and a pixel is changed when its own ratio leaves that plane by more than the
+  change level (relative, so it holds in the dark as in daylight) and the noise allow;
+- colour (only when both views are in colour): the chromaticity against the band's;
+- structure: edges, judged relative to the local brightness, that appear or vanish
+  (a box's outline, the door's panels hidden), which catch a grey box before a grey door
+  under infrared, where brightness alone differs too little.
+
+Changed pixels are joined (closing), enclosed holes filled (the flat face of a box whose
+outline was seen), and speckle removed (opening). Everything is computed on the region's
+bounding box only, so the cost does not grow with the frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from adapters.video.frames import FloatImage, PreparedFrame
+
+Mask = npt.NDArray[np.bool_]
+
+_MARGIN = 10
+"""Analysis pixels around the region kept in its crop (the light band lies there)."""
+_BAND = 7
+_EDGE_LEVEL = 0.12
+"""Gradient magnitude over the local brightness above which a pixel is an edge."""
+_CHROMA_LEVEL = 0.16
+_MIN_BAND = 40
+_OFFSET = 6.0
+"""Added to grey levels before ratios, so that black does not divide by zero."""
+_TEXTURE_LEVEL = float(np.log(2.2))
+"""Local texture this many times stronger or weaker than the reference's is a change."""
+_MIN_HULL_PIXELS = 12
+_HULL_SUPPORT = 0.2
+"""Share of its convex hull a changed patch must cover to be filled to it."""
+_FOREIGN = 0.35
+"""Share of a changed patch outside the region above which it is not the region's."""
+_CLOSE = np.ones((5, 5), np.uint8)
+_OPEN = np.ones((3, 3), np.uint8)
+_TOLERANCE = np.ones((3, 3), np.uint8)
+
+
+@dataclass(frozen=True)
+class Crop:
+    """The bounding box of a region (with margin) in analysis pixels."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+
+    def of(self, image: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
+        return image[self.y0:self.y1, self.x0:self.x1]
+
+
+def crop_around(mask: Mask) -> Crop:
+    ys, xs = np.nonzero(mask)
+    height, width = mask.shape
+    if len(ys) == 0:
+        return Crop(0, 0, 1, 1)
+    return Crop(max(0, int(xs.min()) - _MARGIN), max(0, int(ys.min()) - _MARGIN),
+                min(width, int(xs.max()) + 1 + _MARGIN), min(height, int(ys.max()) + 1 + _MARGIN))
+
+
+def noise_level(frame: PreparedFrame, crop: Crop) -> float:
+    """Sensor noise (grey levels, of the unsmoothed frame) in the crop: the robust spread
+    of the difference between the frame and its smoothed self."""
+    detail = crop.of(frame.detail)
+    smooth = crop.of(frame.grey)
+    residual = np.abs(np.asarray(detail, np.float32) - np.asarray(smooth, np.float32))
+    return float(np.median(residual)) * 1.4826 + 0.5
+
+
+class RegionComparer:
+    """The reference side of one region, prepared once per reference."""
+
+    def __init__(self, reference: PreparedFrame, region: Mask, see_through: Mask,
+                 change_level: float, infrared: bool) -> None:
+        self.crop = crop_around(region)
+        self.region = np.asarray(self.crop.of(region), bool)
+        self.see_through = np.asarray(self.crop.of(see_through), bool) & self.region
+        ring = cv2.dilate(self.region.astype(np.uint8), np.ones((2 * _BAND + 1,) * 2, np.uint8))
+        self.band = (ring > 0) & ~self.region
+        self.level = float(np.log1p(change_level / (128.0 + _OFFSET)))
+        self.infrared = infrared
+        self.through_changed = np.zeros_like(self.see_through)
+        grey = np.asarray(self.crop.of(reference.grey), np.float32)
+        self._log = _log(_smooth(grey))
+        self._edges = _edges(grey, noise_level(reference, self.crop))
+        self._near_edges = cv2.dilate(self._edges.astype(np.uint8), _TOLERANCE) > 0
+        self._chroma = _chroma(np.asarray(self.crop.of(reference.colour), np.float32))
+        self._texture = _texture(grey)
+        ys, xs = np.nonzero(self.band)
+        self._band_ys, self._band_xs = ys, xs
+        h, w = self.region.shape
+        grid_y, grid_x = np.mgrid[0:h, 0:w].astype(np.float32)
+        self._grid = (grid_x / max(1, w), grid_y / max(1, h))
+        self._design = np.stack([np.ones(len(ys), np.float32), xs / max(1, w),
+                                 ys / max(1, h)], axis=1) if len(ys) else np.zeros((0, 3))
+
+    def changed(self, current: PreparedFrame, noise: float, infrared: bool,
+                single: bool = False) -> Mask:
+        """Changed pixels of the crop (True only inside the region, see-through pixels
+        as they are: `RegionWatch` decides which of them count). Something that
+        changed mostly outside the region (a passer-by taller than the door, a person
+        crossing in front) is left out when the frame is `single` (the first of a run):
+        obstacles in question stand in the region. Later frames need not: persistence
+        rules passers-by out."""
+        grey = np.asarray(self.crop.of(current.grey), np.float32)
+        log_now = _log(_smooth(grey))
+        ratio = log_now - self._log
+        field = self._light_field(ratio)
+        brightness = np.exp(self._log) * np.exp(field)
+        # Infrared against colour: surfaces keep their edges, not their relative brightness.
+        if infrared != self.infrared:
+            changed = np.zeros(ratio.shape, bool)
+        else:
+            allowed = self.level + 2.5 * (noise / 3.0) / brightness
+            changed = np.abs(ratio - field) > allowed
+        edges = _edges(grey, noise)
+        near_now = cv2.dilate(edges.astype(np.uint8), _TOLERANCE) > 0
+        changed |= (edges & ~self._near_edges) | (self._edges & ~near_now)
+        floor = 1.5 * noise / 3.0 / brightness + 0.01
+        texture = _texture(grey)
+        changed |= np.abs(np.log((texture + floor) / (self._texture + floor))) > _TEXTURE_LEVEL
+        if not infrared and not self.infrared:
+            chroma = _chroma(np.asarray(self.crop.of(current.colour), np.float32)) - self._chroma
+            offset = np.median(chroma[self._band_ys, self._band_xs], axis=0) \
+                if len(self._band_ys) >= _MIN_BAND else np.zeros(2, np.float32)
+            distance = np.abs(chroma - offset).max(axis=2)
+            bright = brightness > 25.0
+            changed |= (distance > _CHROMA_LEVEL + 3.0 * noise / brightness) & bright
+        self.through_changed = changed & self.see_through
+        changed &= ~self.see_through
+        mask = cv2.morphologyEx(changed.astype(np.uint8), cv2.MORPH_CLOSE, _CLOSE)
+        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, _OPEN)
+        if single:
+            mask = self._without_foreign(mask)
+        mask = _fill_standing(mask, self.region)
+        return ((mask > 0) & self.region & ~self.see_through) | self.through_changed
+
+    def _without_foreign(self, mask: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        if count <= 1:
+            return mask
+        inside = np.bincount(labels[self.region], minlength=count)
+        total = stats[:, cv2.CC_STAT_AREA]
+        keep = inside >= (1.0 - _FOREIGN) * total
+        keep[0] = False
+        return np.asarray(keep[labels], np.uint8)
+
+    def _light_field(self, ratio: FloatImage) -> FloatImage:
+        """The log light ratio as a plane fitted over the band (robust: refitted without
+        the worst third, so passers-by in the band do not bend it)."""
+        if len(self._band_ys) < _MIN_BAND:
+            return np.full(ratio.shape, float(np.median(ratio)), np.float32)
+        samples = ratio[self._band_ys, self._band_xs].astype(np.float64)
+        design = self._design.astype(np.float64)
+        keep = np.ones(len(samples), bool)
+        median = float(np.median(samples))
+        keep = np.abs(samples - median) <= np.quantile(np.abs(samples - median), 0.7)
+        coefficients: npt.NDArray[np.float64] = np.array([median, 0.0, 0.0])
+        for _ in range(2):
+            if keep.sum() < _MIN_BAND // 2:
+                break
+            coefficients = np.linalg.lstsq(design[keep], samples[keep], rcond=None)[0]
+            residual = np.abs(samples - design @ coefficients)
+            keep = residual <= max(np.quantile(residual, 0.65), 1e-3)
+        a, b, c = (float(v) for v in coefficients)
+        gx, gy = self._grid
+        return np.asarray(a + b * gx + c * gy, np.float32)
+
+
+def _smooth(grey: FloatImage) -> FloatImage:
+    return np.asarray(cv2.blur(grey, (3, 3)), np.float32)
+
+
+def _log(grey: FloatImage) -> FloatImage:
+    return np.asarray(np.log(np.maximum(grey, 0) + _OFFSET), np.float32)
+
+
+def _edges(grey: FloatImage, noise: float) -> Mask:
+    """Steps of at least `_EDGE_LEVEL` of the local brightness, and well above the noise
+    (`noise` of the unsmoothed frame; the analysed grey is smoothed about threefold)."""
+    gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3)
+    magnitude = cv2.magnitude(gx, gy) / 4.0
+    local = cv2.blur(grey, (5, 5)) + _OFFSET * 2
+    return np.asarray((magnitude > _EDGE_LEVEL * local) & (magnitude > 1.2 * noise), bool)
+
+
+def _chroma(colour: FloatImage) -> FloatImage:
+    """log(B/G) and log(R/G): what the colour is, whatever its brightness."""
+    b, g, r = cv2.split(colour + _OFFSET)
+    return np.stack([np.log(b / g), np.log(r / g)], axis=2).astype(np.float32)
+
+
+def _texture(grey: FloatImage) -> FloatImage:
+    """Local grey spread over the local brightness (5x5)."""
+    mean = cv2.blur(grey, (5, 5))
+    square = cv2.blur(grey * grey, (5, 5))
+    spread = np.sqrt(np.maximum(square - mean * mean, 0.0))
+    return np.asarray(spread / (mean + _OFFSET), np.float32)
+
+
+def _fill_standing(mask: npt.NDArray[np.uint8], region: Mask) -> npt.NDArray[np.uint8]:
+    """Each changed patch filled to its convex hull when the outline it leaves is
+    substantial (an object's edges seen, its flat face not): what stands in front of the
+    door hides all that lies within its outline."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    result = mask.copy()
+    for label in range(1, count):
+        area = int(stats[label, cv2.CC_STAT_AREA])
+        if area < _MIN_HULL_PIXELS:
+            continue
+        ys, xs = np.nonzero(labels == label)
+        hull = cv2.convexHull(np.stack([xs, ys], axis=1).astype(np.int32))
+        if area >= _HULL_SUPPORT * cv2.contourArea(hull):
+            cv2.fillPoly(result, [hull], 1)
+    return _fill_holes(result)
+
+
+def _fill_holes(mask: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    """`mask` with every hole it fully encloses filled."""
+    h, w = mask.shape
+    padded = np.zeros((h + 2, w + 2), np.uint8)
+    padded[1:-1, 1:-1] = mask
+    flood = padded.copy()
+    cv2.floodFill(flood, np.zeros((h + 4, w + 4), np.uint8), (0, 0), 1)
+    holes = flood[1:-1, 1:-1] == 0
+    result = mask.copy()
+    result[holes] = 1
+    return result

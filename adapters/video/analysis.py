@@ -177,8 +177,8 @@ class CameraAnalyser:
         findings = []
         for watch, comparer in zip(self._watches_for(ref), ref.comparers, strict=True):
             noise = noise_level(frame, comparer.crop)
-            changed = comparer.changed(frame, noise, light.infrared, watch.frames_kept == 0)
-            reading = watch.update(changed, comparer.region, comparer.see_through)
+            changed = comparer.changed(frame, noise, light.infrared)
+            reading = watch.update(changed, comparer)
             if reading is None:
                 findings.append(RegionFinding(watch.region.name, None, None))
                 continue

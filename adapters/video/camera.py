@@ -12,6 +12,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 from adapters.video.analysis import CameraAnalyser, FrameAnalysis, Reference
+from adapters.video.autocapture import QuietWatch
 from adapters.video.config import VideoAnalyticsConfig
 from adapters.video.evidence import FrameRing
 from adapters.video.frames import CorruptFrame, Image, decode_jpeg
@@ -53,6 +54,7 @@ class CameraCounters:
     corrupt_frames: int = 0
     frames_analysed: int = 0
     references_captured: int = 0
+    references_automatic: int = 0
 
 
 class NoFrame(RuntimeError):
@@ -78,6 +80,7 @@ class CameraAnalytics:
                                         camera.config.republish_s)
         self.counters = CameraCounters()
         self.reference_info: ReferenceInfo | None = None
+        self.quiet = QuietWatch(camera.config.references)
         self._source: SnapshotSource | None = None
         self.polling = False
         """True while a snapshot is being fetched and analysed."""
@@ -132,11 +135,17 @@ class CameraAnalytics:
         self.counters.frames_analysed += 1
         self._recovered(ts)
         self.publisher.publish(readings(analysis), ts)
+        self.quiet.observe(analysis)
+        if self.quiet.due(ts):
+            self.quiet.captured(ts)
+            await self.capture_reference(automatic=True)
         return True
 
-    async def capture_reference(self) -> ReferenceInfo:
-        """Make the current view the reference: the per-pixel median of the last few
-        frames (a fresh snapshot if none is buffered), stored with its time."""
+    async def capture_reference(self, automatic: bool = False) -> ReferenceInfo:
+        """Add the current view to the reference bank (the newest reference): the
+        per-pixel median of the last few frames (a fresh snapshot if none is buffered),
+        stored with its time and light. When the bank is full, the oldest reference in
+        the most alike light makes room."""
         frames = [f.jpeg for f in self.ring.latest(REFERENCE_FRAMES)]
         if not frames:
             try:
@@ -148,35 +157,37 @@ class CameraAnalytics:
         loop = asyncio.get_running_loop()
         try:
             info = await loop.run_in_executor(self.executor, self._store_reference, frames,
-                                              captured_at)
+                                              captured_at, automatic)
         except CorruptFrame as err:
             raise NoFrame(f"camera {self.camera_id}: {err}") from None
         self.reference_info = info
         self.counters.references_captured += 1
+        self.counters.references_automatic += automatic
         self.publisher.publish([PointReading("reference.missing", False)], captured_at)
-        log.info("camera %s: new reference view from %d frames", self.camera_id,
-                 info.frames_used)
+        log.info("camera %s: new %sreference view (%s light) from %d frames", self.camera_id,
+                 "automatic " if automatic else "", info.light, info.frames_used)
         return info
 
     def _analyse(self, data: bytes) -> FrameAnalysis:
         return self.analyser.analyse_jpeg(data)
 
-    def _store_reference(self, frames: list[bytes], captured_at: float) -> ReferenceInfo:
+    def _store_reference(self, frames: list[bytes], captured_at: float,
+                         automatic: bool) -> ReferenceInfo:
         images: list[Image] = [decode_jpeg(jpeg) for jpeg in frames]
         size = images[-1].shape
         view = median_view([image for image in images if image.shape == size])
-        reference = Reference(view, captured_at)
-        info = self.references.save(self.camera_id, reference, len(images))
-        self.analyser.set_reference(reference)
-        return info
+        reference = self.analyser.add_reference(Reference(view, captured_at))
+        return self.references.save(self.camera_id, reference, len(images), automatic,
+                                    self.analyser.references)
 
     async def _load_reference(self) -> None:
         loaded = await asyncio.to_thread(self.references.load, self.camera_id)
         if loaded is None:
             return
-        reference, info = loaded
+        _, info = loaded
+        bank = await asyncio.to_thread(self.references.load_bank, self.camera_id)
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self.executor, self.analyser.set_reference, reference)
+        await loop.run_in_executor(self.executor, self.analyser.set_bank, bank)
         self.reference_info = info
 
     async def _snapshot_source(self) -> SnapshotSource:

@@ -107,14 +107,9 @@ class RegionComparer:
         self._design = np.stack([np.ones(len(ys), np.float32), xs / max(1, w),
                                  ys / max(1, h)], axis=1) if len(ys) else np.zeros((0, 3))
 
-    def changed(self, current: PreparedFrame, noise: float, infrared: bool,
-                single: bool = False) -> Mask:
-        """Changed pixels of the crop (True only inside the region, see-through pixels
-        as they are: `RegionWatch` decides which of them count). Something that
-        changed mostly outside the region (a passer-by taller than the door, a person
-        crossing in front) is left out when the frame is `single` (the first of a run):
-        obstacles in question stand in the region. Later frames need not: persistence
-        rules passers-by out."""
+    def changed(self, current: PreparedFrame, noise: float, infrared: bool) -> Mask:
+        """Changed pixels of the whole crop, see-through pixels as they are (`RegionWatch`
+        decides which of them count)."""
         grey = np.asarray(self.crop.of(current.grey), np.float32)
         log_now = _log(_smooth(grey))
         ratio = log_now - self._log
@@ -143,12 +138,21 @@ class RegionComparer:
         changed &= ~self.see_through
         mask = cv2.morphologyEx(changed.astype(np.uint8), cv2.MORPH_CLOSE, _CLOSE)
         mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, _OPEN)
+        return ((mask > 0) & ~self.see_through) | self.through_changed
+
+    def obstructed(self, persistent: Mask, single: bool) -> Mask:
+        """What the changes that lasted hide: each patch filled within its outline, and
+        (for a `single` frame) patches lying mostly outside the region left out. True only
+        inside the region."""
+        opaque = (persistent & ~self.see_through).astype(np.uint8)
         if single:
-            mask = self._without_foreign(mask)
-        mask = _fill_standing(mask, self.region)
-        return ((mask > 0) & self.region & ~self.see_through) | self.through_changed
+            opaque = self._without_foreign(opaque)
+        filled = _fill_standing(opaque, self.region) > 0
+        return (filled & self.region & ~self.see_through) | (persistent & self.see_through)
 
     def _without_foreign(self, mask: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+        """Patches changed mostly outside the region (a passer-by taller than the door,
+        a person crossing in front) left out: obstacles in question stand in it."""
         count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
         if count <= 1:
             return mask

@@ -7,11 +7,10 @@ from collections import deque
 
 import cv2
 import numpy as np
-import numpy.typing as npt
 
+from adapters.video.compare import Mask, RegionComparer
 from adapters.video.config import RegionConfig
 
-Mask = npt.NDArray[np.bool_]
 
 
 def region_mask(polygon: tuple[tuple[int, int], ...], scale: float,
@@ -55,15 +54,17 @@ class RegionWatch:
     def reset(self) -> None:
         self._history.clear()
 
-    def update(self, changed: Mask, region: Mask, see_through: Mask) -> tuple[float, int] | None:
+    def update(self, changed: Mask, comparer: RegionComparer) -> tuple[float, int] | None:
         """(share of the region obstructed, frames it rests on), or None when the region is
-        too small to judge. `changed`, `region` and `see_through` are the region's crop."""
+        too small to judge. `changed` is of the comparer's crop."""
         if self.area == 0:  # smaller than a pixel at analysis size: cannot be judged
             return None
         self._history.append(changed)
         persistent = self._history[0]
         for earlier in list(self._history)[1:]:
             persistent = persistent & earlier
+        persistent = comparer.obstructed(persistent, len(self._history) == 1)
+        region, see_through = comparer.region, comparer.see_through
         opaque = persistent & region & ~see_through
         behind = _rising_in_front(opaque, persistent & see_through, see_through)
         area = int(region.sum())

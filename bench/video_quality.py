@@ -270,7 +270,8 @@ def _score(report: Report, case: CameraCase, instance: Instance, result: FrameAn
     if tamper.any:
         report.false_tamper.append(case.scene.kind)
         report.mistakes.append(f"false tamper {case.scene.kind} "
-                               f"{instance.frames[-1].conditions.label}: {_describe(result, result.reference_view)}")
+                               f"{instance.frames[-1].conditions.label}: "
+                               f"{_describe(result, result.reference_view)}")
     region = result.regions[0]
     if region.blocked is None:
         report.no_verdict += 1

@@ -238,7 +238,7 @@ def _door_detail(albedo: Float, rng: random.Random, kind: str, quad: list[tuple[
     if kind in ("corridor_end", "side_exit", "oblique_lobby", "stair_landing", "double_hall"):
         leaves = 2 if kind == "double_hall" or rng.random() < 0.4 else 1
         for i in range(1, leaves):
-            top, bottom = _sub_quad(quad, i / leaves, i / leaves, 0, 1)[:2]
+            top = _sub_quad(quad, i / leaves, i / leaves, 0, 1)[0]
             line(top, _sub_quad(quad, i / leaves, i / leaves, 1, 1)[0], dark)
         bar = _sub_quad(quad, 0.08, 0.92, 0.5, 0.54)
         poly(bar, (0.7, 0.7, 0.72))
@@ -258,9 +258,7 @@ def _door_detail(albedo: Float, rng: random.Random, kind: str, quad: list[tuple[
         see_through.append(_as_points(_sub_quad(quad, 0.0, 1.0, 0.0, 0.94)))
         for i in range(bars + 1):
             u = i / bars
-            top, bottom = _sub_quad(quad, u, u, 0.0, 0.94)[:2], None
             line(_sub_quad(quad, u, u, 0.0, 0.0)[0], _sub_quad(quad, u, u, 0.94, 0.94)[0], dark, 3)
-            del top, bottom
         line(_sub_quad(quad, 0, 0, 0.1, 0.1)[0], _sub_quad(quad, 1, 1, 0.1, 0.1)[0], dark, 3)
         line(_sub_quad(quad, 0, 0, 0.9, 0.9)[0], _sub_quad(quad, 1, 1, 0.9, 0.9)[0], dark, 3)
     elif kind == "garage":
@@ -303,7 +301,7 @@ def _wall_texture(albedo: Float, rng: random.Random) -> None:
 
 def _stairs(albedo: Float, rng: random.Random, wall: tuple[float, float, float, float],
             quad: list[tuple[float, float]]) -> None:
-    ex0, ey0, ex1, ey1 = wall
+    ey1 = wall[3]
     left = rng.random() < 0.5
     x_door = quad[0][0] if not left else quad[1][0]
     for i in range(8):
@@ -437,7 +435,7 @@ def _draw_occluder(radiance_albedo: Float, ir_albedo: Float, mask: Mask,
 def _draw_people(albedo: Float, ir_albedo: Float, scene: ExitScene, t: float,
                  count: int) -> None:
     rng = random.Random(scene.seed * 31 + 7)
-    region_ys, region_xs = np.nonzero(scene.region_mask)
+    region_ys = np.nonzero(scene.region_mask)[0]
     floor_y = int(region_ys.max())
     for index in range(count):
         person = random.Random(scene.seed * 101 + index)
@@ -558,7 +556,8 @@ def occluded_share(scene: ExitScene, occluder: Occluder | None) -> float:
 
 
 def random_conditions(rng: random.Random, light: Light | None = None) -> Conditions:
-    chosen: Light = light or rng.choice(("day", "day", "night", "infrared"))
+    choices: tuple[Light, ...] = ("day", "day", "night", "infrared")
+    chosen: Light = light if light is not None else rng.choice(choices)
     lamps = (True, True)
     if chosen != "day" and rng.random() < 0.3:
         lamps = (True, False) if rng.random() < 0.5 else (False, True)
@@ -573,7 +572,8 @@ def random_conditions(rng: random.Random, light: Light | None = None) -> Conditi
 
 
 def random_occluder(rng: random.Random, share: float, scene: ExitScene) -> Occluder:
-    style = rng.choice(("boxes", "boxes", "cart", "panel"))
+    styles: tuple[Literal["boxes", "cart", "panel"], ...] = ("boxes", "boxes", "cart", "panel")
+    style = rng.choice(styles)
     door = scene.albedo[scene.region_mask].mean(axis=0) * 255
     if rng.random() < 0.35:  # close to the door's own grey: hard under infrared
         colour = tuple(int(np.clip(c * rng.uniform(0.7, 1.3), 10, 245)) for c in door)

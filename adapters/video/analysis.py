@@ -74,7 +74,8 @@ class PreparedReference:
             outside &= ~watch.mask
         self.comparers = [RegionComparer(self.frame, w.mask, w.see_through, config.change_level,
                                          self.conditions.infrared) for w in watches]
-        self.landmarks = Landmarks(self.frame.grey, ~outside, self.frame.scale)
+        self.landmarks = Landmarks(self.frame.grey, ~outside, self.frame.scale,
+                                   self.frame.detail)
         self.view = signature(self.frame)
 
 
@@ -165,7 +166,7 @@ class CameraAnalyser:
         if frame.source_size != ref.frame.source_size:
             tamper = TamperFindings(False, None, True, None, Shift(0.0, 0.0, 0.0), view, None)
             return self._unusable(tamper, light)
-        seen = ref.landmarks.in_place(frame.grey)
+        seen = ref.landmarks.in_place(frame.grey, frame.detail)
         shift = ref.landmarks.locate(frame.grey, seen)
         sharpness = ref.landmarks.sharpness(seen)
         tamper = find_tampering(view, sharpness, shift, self.config.tamper, ref.view)

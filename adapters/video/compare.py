@@ -35,12 +35,15 @@ _EDGE_LEVEL = 0.12
 """Gradient magnitude over the local brightness above which a pixel is an edge."""
 _CHROMA_LEVEL = 0.16
 _MIN_BAND = 40
+_BAND_SAMPLES = 400
 _OFFSET = 6.0
 """Added to grey levels before ratios, so that black does not divide by zero."""
 _TEXTURE_LEVEL = float(np.log(2.2))
 """Local texture this many times stronger or weaker than the reference's is a change."""
 _MIN_HULL_PIXELS = 12
-_HULL_SUPPORT = 0.2
+_STANDING_PX = 4
+"""How close to the region's bottom edge a patch must reach to stand on the floor."""
+_HULL_SUPPORT = 0.35
 """Share of its convex hull a changed patch must cover to be filled to it."""
 _FOREIGN = 0.35
 """Share of a changed patch outside the region above which it is not the region's."""
@@ -74,8 +77,8 @@ def crop_around(mask: Mask) -> Crop:
 def noise_level(frame: PreparedFrame, crop: Crop) -> float:
     """Sensor noise (grey levels, of the unsmoothed frame) in the crop: the robust spread
     of the difference between the frame and its smoothed self."""
-    detail = crop.of(frame.detail)
-    smooth = crop.of(frame.grey)
+    detail = crop.of(frame.detail)[::2, ::2]
+    smooth = crop.of(frame.grey)[::2, ::2]
     residual = np.abs(np.asarray(detail, np.float32) - np.asarray(smooth, np.float32))
     return float(np.median(residual)) * 1.4826 + 0.5
 
@@ -93,6 +96,9 @@ class RegionComparer:
         self.level = float(np.log1p(change_level / (128.0 + _OFFSET)))
         self.infrared = infrared
         self.through_changed = np.zeros_like(self.see_through)
+        self.current_log: FloatImage = np.zeros(self.region.shape, np.float32)
+        """The log grey of the crop in the last frame compared."""
+        self.current_allowance: FloatImage = np.zeros(self.region.shape, np.float32)
         grey = np.asarray(self.crop.of(reference.grey), np.float32)
         self._log = _log(_smooth(grey))
         self._edges = _edges(grey, noise_level(reference, self.crop))
@@ -100,33 +106,39 @@ class RegionComparer:
         self._chroma = _chroma(np.asarray(self.crop.of(reference.colour), np.float32))
         self._texture = _texture(grey)
         ys, xs = np.nonzero(self.band)
+        if len(ys) > _BAND_SAMPLES:
+            pick = np.linspace(0, len(ys) - 1, _BAND_SAMPLES).astype(np.intp)
+            ys, xs = ys[pick], xs[pick]
         self._band_ys, self._band_xs = ys, xs
         h, w = self.region.shape
         grid_y, grid_x = np.mgrid[0:h, 0:w].astype(np.float32)
         self._grid = (grid_x / max(1, w), grid_y / max(1, h))
-        self._design = np.stack([np.ones(len(ys), np.float32), xs / max(1, w),
-                                 ys / max(1, h)], axis=1) if len(ys) else np.zeros((0, 3))
+        self._design = np.stack([np.ones(len(ys)), xs / max(1, w), ys / max(1, h)],
+                                axis=1) if len(ys) else np.zeros((0, 3))
 
     def changed(self, current: PreparedFrame, noise: float, infrared: bool) -> Mask:
         """Changed pixels of the whole crop, see-through pixels as they are (`RegionWatch`
         decides which of them count)."""
         grey = np.asarray(self.crop.of(current.grey), np.float32)
         log_now = _log(_smooth(grey))
+        self.current_log = log_now
+        self.current_allowance = self.level + 2.5 * (noise / 3.0) / np.exp(log_now)
         ratio = log_now - self._log
-        field = self._light_field(ratio)
+        edges = _edges(grey, noise)
+        near_now = cv2.dilate(edges.astype(np.uint8), _TOLERANCE) > 0
+        structure = (edges & ~self._near_edges) | (self._edges & ~near_now)
+        texture = _texture(grey)
+        rough = 1.5 * noise / 3.0 / np.exp(log_now) + 0.01
+        structure |= np.abs(np.log((texture + rough) / (self._texture + rough))) > _TEXTURE_LEVEL
+        # the light is read where nothing new stands: passers-by in the band do not bend it
+        field = self._light_field(ratio, ~structure)
         brightness = np.exp(self._log) * np.exp(field)
         # Infrared against colour: surfaces keep their edges, not their relative brightness.
         if infrared != self.infrared:
-            changed = np.zeros(ratio.shape, bool)
+            changed = structure
         else:
             allowed = self.level + 2.5 * (noise / 3.0) / brightness
-            changed = np.abs(ratio - field) > allowed
-        edges = _edges(grey, noise)
-        near_now = cv2.dilate(edges.astype(np.uint8), _TOLERANCE) > 0
-        changed |= (edges & ~self._near_edges) | (self._edges & ~near_now)
-        floor = 1.5 * noise / 3.0 / brightness + 0.01
-        texture = _texture(grey)
-        changed |= np.abs(np.log((texture + floor) / (self._texture + floor))) > _TEXTURE_LEVEL
+            changed = structure | (np.abs(ratio - field) > allowed)
         if not infrared and not self.infrared:
             chroma = _chroma(np.asarray(self.crop.of(current.colour), np.float32)) - self._chroma
             offset = np.median(chroma[self._band_ys, self._band_xs], axis=0) \
@@ -138,7 +150,8 @@ class RegionComparer:
         changed &= ~self.see_through
         mask = cv2.morphologyEx(changed.astype(np.uint8), cv2.MORPH_CLOSE, _CLOSE)
         mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, _OPEN)
-        return ((mask > 0) & ~self.see_through) | self.through_changed
+        result: Mask = ((mask > 0) & ~self.see_through) | self.through_changed
+        return result
 
     def obstructed(self, persistent: Mask, single: bool) -> Mask:
         """What the changes that lasted hide: each patch filled within its outline, and
@@ -148,7 +161,8 @@ class RegionComparer:
         if single:
             opaque = self._without_foreign(opaque)
         filled = _fill_standing(opaque, self.region) > 0
-        return (filled & self.region & ~self.see_through) | (persistent & self.see_through)
+        result: Mask = (filled & self.region & ~self.see_through) | (persistent & self.see_through)
+        return result
 
     def _without_foreign(self, mask: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
         """Patches changed mostly outside the region (a passer-by taller than the door,
@@ -162,23 +176,26 @@ class RegionComparer:
         keep[0] = False
         return np.asarray(keep[labels], np.uint8)
 
-    def _light_field(self, ratio: FloatImage) -> FloatImage:
-        """The log light ratio as a plane fitted over the band (robust: refitted without
-        the worst third, so passers-by in the band do not bend it)."""
+    def _light_field(self, ratio: FloatImage, usable: Mask) -> FloatImage:
+        """The log light ratio as a plane fitted over the band: fitted once, then again
+        without the worst third, so passers-by in the band do not bend it."""
         if len(self._band_ys) < _MIN_BAND:
             return np.full(ratio.shape, float(np.median(ratio)), np.float32)
-        samples = ratio[self._band_ys, self._band_xs].astype(np.float64)
-        design = self._design.astype(np.float64)
-        keep = np.ones(len(samples), bool)
+        steady = usable[self._band_ys, self._band_xs]
+        if steady.sum() < _MIN_BAND:
+            steady[:] = True
+        samples = ratio[self._band_ys, self._band_xs][steady].astype(np.float64)
+        design = self._design[steady]
         median = float(np.median(samples))
-        keep = np.abs(samples - median) <= np.quantile(np.abs(samples - median), 0.7)
-        coefficients: npt.NDArray[np.float64] = np.array([median, 0.0, 0.0])
-        for _ in range(2):
-            if keep.sum() < _MIN_BAND // 2:
-                break
+        deviation = np.abs(samples - median)
+        keep = deviation <= np.partition(deviation, len(deviation) * 2 // 3)[
+            len(deviation) * 2 // 3]
+        coefficients = np.linalg.lstsq(design[keep], samples[keep], rcond=None)[0]
+        residual = np.abs(samples - design @ coefficients)
+        cut = np.partition(residual, len(residual) * 2 // 3)[len(residual) * 2 // 3]
+        keep = residual <= max(float(cut), 1e-3)
+        if keep.sum() >= _MIN_BAND // 2:
             coefficients = np.linalg.lstsq(design[keep], samples[keep], rcond=None)[0]
-            residual = np.abs(samples - design @ coefficients)
-            keep = residual <= max(np.quantile(residual, 0.65), 1e-3)
         a, b, c = (float(v) for v in coefficients)
         gx, gy = self._grid
         return np.asarray(a + b * gx + c * gy, np.float32)
@@ -217,16 +234,21 @@ def _texture(grey: FloatImage) -> FloatImage:
 
 
 def _fill_standing(mask: npt.NDArray[np.uint8], region: Mask) -> npt.NDArray[np.uint8]:
-    """Each changed patch filled to its convex hull when the outline it leaves is
-    substantial (an object's edges seen, its flat face not): what stands in front of the
-    door hides all that lies within its outline."""
+    """Each changed patch that stands on the floor (reaches the region's bottom edge)
+    filled to its convex hull when the outline it leaves is substantial (an object's edges
+    seen, its flat face not): what stands in front of the door hides all within its
+    outline. Patches floating higher (what is left of passers-by) are not filled."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     result = mask.copy()
+    rows = np.arange(region.shape[0])[:, None]
+    bottom = np.where(region, rows, -1).max(axis=0)
     for label in range(1, count):
         area = int(stats[label, cv2.CC_STAT_AREA])
         if area < _MIN_HULL_PIXELS:
             continue
         ys, xs = np.nonzero(labels == label)
+        if not np.any(ys >= bottom[xs] - _STANDING_PX):
+            continue
         hull = cv2.convexHull(np.stack([xs, ys], axis=1).astype(np.int32))
         if area >= _HULL_SUPPORT * cv2.contourArea(hull):
             cv2.fillPoly(result, [hull], 1)

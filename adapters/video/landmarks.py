@@ -12,8 +12,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from adapters.video.compare import Mask
 from adapters.video.frames import FloatImage
-from adapters.video.obstruction import Mask
 
 _PATCH = 24
 _SEARCH = 64
@@ -66,9 +66,10 @@ class InPlace:
 class Landmarks:
     """Textured patches of a reference frame, picked at corners outside the regions."""
 
-    def __init__(self, reference: FloatImage, excluded: Mask, scale: float) -> None:
+    def __init__(self, reference: FloatImage, excluded: Mask, scale: float,
+                 detail: FloatImage | None = None) -> None:
         self.scale = scale
-        self._landmarks = _pick(reference, excluded)
+        self._landmarks = _pick(reference, excluded, reference if detail is None else detail)
         patches = np.stack([m.patch.reshape(-1) for m in self._landmarks]).astype(np.float64) \
             if self._landmarks else np.zeros((0, _PATCH * _PATCH))
         centred = patches - patches.mean(axis=1, keepdims=True)
@@ -76,20 +77,25 @@ class Landmarks:
         self._unit = centred / np.maximum(norms, 1e-6)
         self._energy = np.array([m.energy for m in self._landmarks], dtype=np.float64)
 
-    def in_place(self, current: FloatImage) -> InPlace:
-        """Correlation and edge energy of every landmark at its place (vectorised)."""
+    def in_place(self, current: FloatImage, detail: FloatImage | None = None) -> InPlace:
+        """Correlation (of the smoothed grey) and edge energy (of the unsmoothed `detail`
+        when given: blur shows there first) of every landmark at its place (vectorised)."""
         if not self._landmarks:
             empty = np.zeros(0)
             return InPlace(empty, empty)
-        energy_map = gradient_energy(current)
+        fine = current if detail is None else detail
+        energy_map = gradient_energy(fine)
         here = np.stack([current[m.y:m.y + _PATCH, m.x:m.x + _PATCH].reshape(-1)
                          for m in self._landmarks]).astype(np.float64)
+        fine_here = here if detail is None else np.stack(
+            [fine[m.y:m.y + _PATCH, m.x:m.x + _PATCH].reshape(-1)
+             for m in self._landmarks]).astype(np.float64)
         energy = np.stack([energy_map[m.y:m.y + _PATCH, m.x:m.x + _PATCH].reshape(-1)
                            for m in self._landmarks]).mean(axis=1)
         centred = here - here.mean(axis=1, keepdims=True)
         squares = (centred * centred).sum(axis=1)
         scores = (centred * self._unit).sum(axis=1) / np.maximum(np.sqrt(squares), 1e-6)
-        variance = squares / (_PATCH * _PATCH)
+        variance = fine_here.var(axis=1)
         ratios = (energy / (variance + 1.0)) / np.maximum(self._energy, 1e-9)
         return InPlace(scores, ratios)
 
@@ -174,7 +180,7 @@ def _consensus(moves: list[tuple[int, int]]) -> tuple[tuple[int, int], int]:
     return best, support
 
 
-def _pick(reference: FloatImage, excluded: Mask) -> list[_Landmark]:
+def _pick(reference: FloatImage, excluded: Mask, detail: FloatImage) -> list[_Landmark]:
     """Corners (they fix a position in both directions) spread over the view."""
     height, width = reference.shape[:2]
     half = _PATCH // 2
@@ -185,7 +191,7 @@ def _pick(reference: FloatImage, excluded: Mask) -> list[_Landmark]:
     corners = cv2.goodFeaturesToTrack(reference, maxCorners=_MAX_LANDMARKS, qualityLevel=0.01,
                                       minDistance=_PATCH * 2 // 3, mask=allowed, blockSize=5)
     picked = []
-    energy = gradient_energy(reference)
+    energy = gradient_energy(detail)
     for x, y in ([] if corners is None else corners.reshape(-1, 2)):
         left, top = round(float(x)) - half, round(float(y)) - half
         patch = reference[top:top + _PATCH, left:left + _PATCH]
@@ -193,5 +199,5 @@ def _pick(reference: FloatImage, excluded: Mask) -> list[_Landmark]:
             coarse = np.asarray(cv2.resize(patch, (_PATCH // 2, _PATCH // 2),
                                            interpolation=cv2.INTER_AREA), dtype=np.float32)
             picked.append(_Landmark(left, top, patch.copy(), coarse,
-                                    _patch_energy(energy, reference, left, top)))
+                                    _patch_energy(energy, detail, left, top)))
     return picked

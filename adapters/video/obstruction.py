@@ -10,7 +10,10 @@ import numpy as np
 
 from adapters.video.compare import Mask, RegionComparer
 from adapters.video.config import RegionConfig
+from adapters.video.frames import FloatImage
 
+
+_SHAKE = np.ones((3, 3), np.uint8)
 
 
 def region_mask(polygon: tuple[tuple[int, int], ...], scale: float,
@@ -42,6 +45,7 @@ class RegionWatch:
         self.see_through = see_through & self.mask
         self.area = int(self.mask.sum())
         self._history: deque[Mask] = deque(maxlen=persistence_frames)
+        self._previous: FloatImage | None = None
 
     @property
     def persistence_frames(self) -> int:
@@ -53,12 +57,22 @@ class RegionWatch:
 
     def reset(self) -> None:
         self._history.clear()
+        self._previous = None
 
     def update(self, changed: Mask, comparer: RegionComparer) -> tuple[float, int] | None:
         """(share of the region obstructed, frames it rests on), or None when the region is
         too small to judge. `changed` is of the comparer's crop."""
         if self.area == 0:  # smaller than a pixel at analysis size: cannot be judged
             return None
+        # what stays is also still: a pixel that changed since the previous frame (one
+        # passer-by after another) does not count as lasting; a pixel of shake allowed
+        previous = self._previous
+        if previous is not None and previous.shape == changed.shape:
+            now, allow = comparer.current_log, comparer.current_allowance
+            low = cv2.erode(previous, _SHAKE) - allow
+            high = cv2.dilate(previous, _SHAKE) + allow
+            changed = changed & (now >= low) & (now <= high)
+        self._previous = comparer.current_log
         self._history.append(changed)
         persistent = self._history[0]
         for earlier in list(self._history)[1:]:

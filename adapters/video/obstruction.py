@@ -12,7 +12,6 @@ from adapters.video.compare import Mask, RegionComparer
 from adapters.video.config import RegionConfig
 from adapters.video.frames import FloatImage
 
-
 _SHAKE = np.ones((3, 3), np.uint8)
 
 

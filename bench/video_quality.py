@@ -44,7 +44,7 @@ from bench.video_scenes import (
     random_occluder,
     render,
 )
-from gateway.events import Quality
+from gateway.core.events import Quality
 
 BLOCKED_AT = 0.3
 """Label: 'exit blocked' when at least this share of the exit region is hidden."""

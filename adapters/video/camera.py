@@ -23,10 +23,10 @@ from adapters.video.snapshot import (
     SnapshotError,
     SnapshotSource,
 )
-from gateway.backoff import Backoff
-from gateway.bus import EventBus
-from gateway.clock import Clock
-from gateway.events import Quality
+from gateway.core.backoff import Backoff
+from gateway.core.bus import EventBus
+from gateway.core.clock import Clock
+from gateway.core.events import Quality
 
 log = logging.getLogger(__name__)
 

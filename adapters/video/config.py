@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 
-from gateway.config.base import StrictModel
+from gateway.core.config import StrictModel
 
 PixelPoint = tuple[int, int]
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from adapters.video.analysis import FrameAnalysis
-from gateway.bus import EventBus
-from gateway.events import Event, PointValue, Quality
+from gateway.core.bus import EventBus
+from gateway.core.events import Event, PointValue, Quality
 
 OBSTRUCTION_STEP = 0.02
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from adapters.video.evidence import verify
-from gateway.clock import VirtualClock
-from gateway.events import Quality
+from gateway.core.clock import VirtualClock
+from gateway.core.events import Quality
 from simulators.camera import CameraControl
 from tests.video.harness import (
     analytics_camera,

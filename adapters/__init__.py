@@ -1,1 +1,1 @@
-"""Protocol adapters: each turns what its devices say into `gateway.events.Event`s."""
+"""Protocol adapters: each turns what its devices say into `gateway.core.events.Event`s."""

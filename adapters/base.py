@@ -6,9 +6,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from gateway.bus import EventBus
-from gateway.clock import Clock
-from gateway.config.base import DeviceBase
+from gateway.core.bus import EventBus
+from gateway.core.clock import Clock
+from gateway.core.config import DeviceBase
 
 
 @dataclass(frozen=True)

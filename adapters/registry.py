@@ -25,7 +25,7 @@ from adapters.mqtt.config import (
 )
 from adapters.onvif.config import CameraConfig, OnvifSettings
 from adapters.video.config import VideoSettings
-from gateway.config.base import DeviceBase, Loc, StrictModel
+from gateway.core.config import DeviceBase, Loc, StrictModel
 
 DeviceConfig = Annotated[
     PanicButtonConfig | GateSensorConfig | GasDetectorConfig | ChargingMonitorConfig

@@ -45,9 +45,10 @@ from bench.ingest_site import (
 )
 from bench.ingest_traffic import Traffic, build_traffic
 from bench.mqtt_load import PREFIX, RAW_CLIENT_ID, publish, raw_receive, register_session
-from gateway.app import Gateway
-from gateway.config.models import GatewayConfig, StoreConfig
-from gateway.events import Event
+from gateway.app.config import GatewayConfig
+from gateway.app.gateway import Gateway
+from gateway.core.events import Event
+from gateway.store.config import StoreConfig
 from simulators.mosquitto import MosquittoBroker
 
 TARGET_RATIO = 0.5
@@ -96,7 +97,7 @@ async def gateway_receive(config: GatewayConfig, traffic: Traffic,
         finished_at = time.perf_counter()
         seconds, tail = finished_at - started, finished_at - dispatched_at
         check_registry(gateway, traffic)
-        alerts = await gateway.store.run(lambda: len(gateway.store.list_sync(None, 10**6)))
+        alerts = len(await gateway.store.alerts.newest(None, 10**6))
         malformed = sum(a.counters().get("malformed", 0) for a in gateway.adapters)
         return GatewayRound(seconds, tail, bus.dispatched, alerts, malformed)
     finally:

@@ -23,9 +23,9 @@ import yaml
 from adapters.mqtt.config import MqttDeviceBase
 from adapters.registry import DeviceConfig
 from bench.mqtt_load import PREFIX
-from gateway.clock import SystemClock
-from gateway.config.loader import load_config, load_yaml
-from gateway.config.models import GatewayConfig
+from gateway.app.config import GatewayConfig, load_config
+from gateway.core.clock import SystemClock
+from gateway.core.configfile import load_yaml
 
 SCHOOL = Path(__file__).resolve().parent.parent / "config" / "school.yaml"
 GATEWAY_CLIENT_ID = "bench-gateway"

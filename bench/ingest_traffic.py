@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from adapters.mqtt.config import MqttDeviceBase
 from adapters.mqtt.mapping import PointMapping
 from adapters.mqtt.routing import fill_topic
-from gateway.events import PointValue
+from gateway.core.events import PointValue
 from simulators.mqtt_devices.messages import concrete_topic, initial_state, messages_for
 
 HEARTBEAT = "heartbeat"

@@ -36,8 +36,8 @@ from adapters.modbus.adapter import ModbusEndpointAdapter
 from adapters.modbus.config import PollingDefaults
 from adapters.modbus.planner import ReadBlock
 from adapters.modbus.points import Table
-from gateway.bus import EventBus
-from gateway.clock import SystemClock
+from gateway.core.bus import EventBus
+from gateway.core.clock import SystemClock
 from simulators.modbus import FirePanelSimulator
 
 ZONES, LOOPS = 49, 4  # 7 flags + 4 diagnostics + 49 zones + 4 loops = 64 points

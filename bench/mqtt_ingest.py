@@ -21,9 +21,9 @@ from pathlib import Path
 from adapters.base import AdapterContext
 from adapters.mqtt import MqttAdapter, MqttSettings, PanicButtonConfig
 from bench.mqtt_load import PREFIX, RAW_CLIENT_ID, publish, raw_receive, register_session
-from gateway.bus import EventBus
-from gateway.clock import SystemClock
-from gateway.events import Event
+from gateway.core.bus import EventBus
+from gateway.core.clock import SystemClock
+from gateway.core.events import Event
 from simulators.mosquitto import MosquittoBroker
 
 

@@ -29,10 +29,10 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from adapters.mqtt.config import PanicButtonConfig
-from gateway.app import Gateway
-from gateway.config.loader import load_config
+from gateway.app.config import load_config
+from gateway.app.gateway import Gateway
+from gateway.app.runner import serving
 from gateway.forwarding.channel import ForwardJob
-from gateway.runner import serving
 from simulators.mosquitto import MosquittoBroker
 from simulators.mqtt_devices.fleet import MqttDeviceFleet
 from simulators.net import free_port
@@ -131,17 +131,15 @@ class ReceiptClock:
     def __init__(self, gateway: Gateway) -> None:
         self._loop = asyncio.get_running_loop()
         self._waiting: dict[str, asyncio.Future[float]] = {}
-        store = gateway.store
-        mark_delivered = store.mark_delivered_sync
+        outbox = gateway.store.outbox
+        mark_delivered = outbox.mark_delivered
 
-        def timed(job: ForwardJob, receipt_id: str | None, now: float) -> bool:
-            done = mark_delivered(job, receipt_id, now)
-            stored_at = time.perf_counter()
-            device = json.loads(job.body)["device"]["id"]
-            self._loop.call_soon_threadsafe(self._arrived, device, stored_at)
+        async def timed(job: ForwardJob, receipt_id: str | None, now: float) -> bool:
+            done = await mark_delivered(job, receipt_id, now)
+            self._arrived(job.payload.alert.device_id, time.perf_counter())
             return done
 
-        store.mark_delivered_sync = timed  # type: ignore[method-assign]
+        setattr(outbox, "mark_delivered", timed)  # noqa: B010 - the worker's outbox, timed
 
     def expect(self, device: str) -> asyncio.Future[float]:
         future = self._waiting[device] = self._loop.create_future()
@@ -195,7 +193,8 @@ async def run(presses: int, load_rate: int) -> dict[str, Any]:
         raw = raw_mqtt_rtt_ms(broker.port, 500)
         async with police_process() as police_url:
             config = load_config(bench_config(workdir, broker.port, police_url, 2 * presses))
-            fleet = MqttDeviceFleet.from_site(config, "127.0.0.1", broker.port,
+            fleet = MqttDeviceFleet.from_site(config.adapters.mqtt, config.devices,
+                                              "127.0.0.1", broker.port,
                                               heartbeats=False, client_id="bench-devices")
             await fleet.start()
             try:

@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from gateway.config.loader import load_yaml
-from gateway.config.models import GatewayConfig
-from gateway.events import Event, PointValue
+from gateway.app.config import GatewayConfig
+from gateway.core.configfile import load_yaml
+from gateway.core.events import Event, PointValue
 from rules.compiled import CompiledRuleEngine
 from rules.timers import MemoryHeldLog
 

@@ -36,8 +36,8 @@ from adapters.video.config import RegionConfig, VideoAnalyticsConfig, VideoSetti
 from adapters.video.frames import decode_jpeg
 from adapters.video.references import ReferenceStore
 from adapters.video.snapshot import SnapshotCredentials
-from gateway.bus import EventBus
-from gateway.clock import SystemClock
+from gateway.core.bus import EventBus
+from gateway.core.clock import SystemClock
 from simulators.camera.scene import SceneRenderer, SceneState
 
 WIDTH, HEIGHT = 640, 360

@@ -9,14 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from gateway.config.base import DeviceBase
+from gateway.core.config import DeviceBase
+from gateway.core.site import ZoneConfig
 from rules.conditions import subject
 from rules.config import RuleConfig, point_tests
-
-if TYPE_CHECKING:  # the config models import the rules' reference checks, which use this
-    from gateway.config.models import ZoneConfig
 
 
 @dataclass(frozen=True, slots=True)

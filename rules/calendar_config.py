@@ -39,7 +39,7 @@ from pydantic import (
     model_validator,
 )
 
-from gateway.config.base import Loc, StrictModel
+from gateway.core.config import Loc, StrictModel
 
 DayKind = Literal["school", "workday", "off", "holiday", "weekend", "term", "vacation", "any",
                   "mon", "tue", "wed", "thu", "fri", "sat", "sun"]

@@ -24,9 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 
-from gateway.alerts.model import AlertSpec, Category, ClearSpec, EscalationStep, Severity
-from gateway.config.models import GatewayConfig
-from gateway.events import Event, PointValue, Quality
+from gateway.core.alerts import AlertSpec, Category, ClearSpec, EscalationStep, Severity
+from gateway.core.events import Event, PointValue, Quality
 from rules.bindings import (
     DeviceInfo,
     PointIndex,
@@ -40,6 +39,7 @@ from rules.calendar import CalendarError, SchoolCalendar, Window
 from rules.conditions import MISSING, Predicate, Values, compile_condition
 from rules.config import RuleConfig, point_tests
 from rules.engine import ModeLookup, Outcome
+from rules.site import RuleSite
 from rules.timers import Held, HeldLog, MemoryHeldLog
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ class _WindowState:
 class CompiledRuleEngine:
     """Evaluates a config's rules. Not thread-safe: call it from one thread (the loop)."""
 
-    def __init__(self, config: GatewayConfig, calendar: SchoolCalendar | None = None,
+    def __init__(self, config: RuleSite, calendar: SchoolCalendar | None = None,
                  modes: ModeLookup | None = None, held_log: HeldLog | None = None) -> None:
         self._site = config.site.id
         self._tz: tzinfo = config.site.tz

@@ -12,7 +12,7 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-from gateway.events import AVAILABILITY, Event, PointValue
+from gateway.core.events import AVAILABILITY, Event, PointValue
 from rules.config import AllOf, AnyOf, Condition, NotOf, PointTest
 
 MISSING: Any = object()

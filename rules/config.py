@@ -18,10 +18,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
-from gateway.alerts.model import Category, Severity
-from gateway.config.base import StrictModel
-from gateway.config.durations import Duration
-from gateway.events import PointValue
+from gateway.core.alerts import Category, Severity
+from gateway.core.config import StrictModel
+from gateway.core.durations import Duration
+from gateway.core.events import PointValue
 from rules.calendar_config import WindowExpr
 
 PLACEHOLDERS = ("device", "device_id", "zone", "zone_id", "location", "point", "value",

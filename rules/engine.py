@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Literal, Protocol
 
-from gateway.alerts.model import AlertSpec, ClearSpec
-from gateway.events import Event
+from gateway.core.alerts import Outcome
+from gateway.core.events import Event
 from rules.timers import Held
 
-Outcome = AlertSpec | ClearSpec
+__all__ = ["ModeLookup", "Outcome", "RuleEngine"]
 
 
 class RuleEngine(Protocol):

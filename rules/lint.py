@@ -11,19 +11,19 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from gateway.config.base import Loc
-from gateway.config.models import GatewayConfig
+from gateway.core.config import Loc
 from rules.bindings import bind, device_infos
 from rules.calendar import CalendarError, SchoolCalendar
 from rules.calendar_config import WindowExpr, WindowLeaf, parts
 from rules.conditions import subject
 from rules.config import AllOf, Condition, PointTest
+from rules.site import RuleSite
 
 YEAR_S = 365 * 86400.0
 DATA_WARNING_DAYS = 60
 
 
-def lint(config: GatewayConfig, now: float) -> list[tuple[Loc, str]]:
+def lint(config: RuleSite, now: float) -> list[tuple[Loc, str]]:
     calendar = SchoolCalendar(config.calendar, config.site.tz)
     warnings = _calendar_warnings(config, calendar, now)
     for name, expr in config.calendar.windows.items():
@@ -50,7 +50,7 @@ def lint(config: GatewayConfig, now: float) -> list[tuple[Loc, str]]:
     return warnings
 
 
-def _calendar_warnings(config: GatewayConfig, calendar: SchoolCalendar,
+def _calendar_warnings(config: RuleSite, calendar: SchoolCalendar,
                        now: float) -> list[tuple[Loc, str]]:
     warnings: list[tuple[Loc, str]] = []
     today = datetime.fromtimestamp(now, config.site.tz).date()

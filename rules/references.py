@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable, Sequence, Set
-from typing import TYPE_CHECKING
 
-from gateway.config.base import DeviceBase, Loc
-from gateway.events import AVAILABILITY
+from gateway.core.config import DeviceBase, Loc
+from gateway.core.events import AVAILABILITY
+from gateway.core.site import ZoneConfig
 from rules.bindings import bind, device_infos
 from rules.calendar_config import CalendarConfig, WindowExpr, parts
 from rules.config import PointTest, RuleConfig
-
-if TYPE_CHECKING:  # the config models import these checks
-    from gateway.config.models import ZoneConfig
 
 PointsOf = Callable[[DeviceBase], tuple[str, ...]]
 

@@ -30,11 +30,11 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, model_validator
 
-from gateway.alerts.model import Severity
-from gateway.config.base import StrictModel
-from gateway.config.durations import Duration
-from gateway.config.loader import ConfigError
-from gateway.events import PointValue, Quality
+from gateway.core.alerts import Severity
+from gateway.core.config import StrictModel
+from gateway.core.configfile import ConfigError
+from gateway.core.durations import Duration
+from gateway.core.events import PointValue, Quality
 
 ACTIONS = ("raised", "repeated", "escalated", "auto_resolved", "ack", "resolve", "close")
 """What can happen to an alert, as its history names it."""

@@ -7,34 +7,9 @@ The engine reports every change of a time-dependent condition (one with `for:` o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from gateway.core.repositories import Held, HeldLog
 
-from gateway.events import PointValue
-
-
-@dataclass(frozen=True, slots=True)
-class Held:
-    """A rule's condition holding for one device (and `*` match) since `since`.
-
-    `values` are the points the condition read, so that a restarted engine can judge it
-    before the devices speak again; `active` says whether its alert was raised.
-    """
-
-    key: str
-    since: float
-    active: bool
-    values: tuple[tuple[str, str, PointValue], ...]
-
-
-class HeldLog(Protocol):
-    def hold(self, held: Held) -> None:
-        """Remember (or update) a held condition."""
-        ...
-
-    def release(self, key: str) -> None:
-        """The condition no longer holds."""
-        ...
+__all__ = ["Held", "HeldLog", "MemoryHeldLog"]
 
 
 class MemoryHeldLog:

@@ -22,7 +22,7 @@ from adapters.modbus.config import (
 from adapters.modbus.connection import Endpoint, EndpointConnection, endpoint_of
 from adapters.modbus.planner import plan_reads
 from adapters.modbus.poller import DevicePoller, PollTiming
-from gateway.config.base import DeviceBase
+from gateway.core.config import DeviceBase
 
 __all__ = [
     "FirePanelConfig",

@@ -6,7 +6,7 @@ import struct
 from collections.abc import Callable, Sequence
 
 from adapters.modbus.points import RegisterPoint
-from gateway.events import PointValue
+from gateway.core.events import PointValue
 
 RegisterDecoder = Callable[[Sequence[int]], PointValue]
 

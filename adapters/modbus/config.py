@@ -16,7 +16,9 @@ from adapters.modbus.points import (
     readable_problem,
     validate_map_wrap,
 )
-from gateway.config.base import DeviceBase, Loc, StrictModel
+from adapters.modbus.register_map import RegisterMap
+from adapters.modbus.templates import BUILTIN_TEMPLATES
+from gateway.core.config import DeviceBase, Loc, StrictModel
 
 
 class TcpConnection(StrictModel):
@@ -59,20 +61,6 @@ Connection = Annotated[
 ]
 
 
-class RegisterMap(StrictModel):
-    """A named register map that many devices of one model share."""
-
-    description: str = Field(default="", description="Which device model this map is for.")
-    readable: tuple[ReadableRange, ...] = Field(
-        default=(), description="Address ranges the device answers; none: any address.")
-    points: tuple[RegisterPoint, ...] = Field(min_length=1, description="The points.")
-
-    @model_validator(mode="wrap")
-    @classmethod
-    def _map(cls, data: Any, handler: Any) -> Any:
-        return validate_map_wrap(data, handler)
-
-
 class PollingDefaults(StrictModel):
     """Timing every Modbus device has unless it says otherwise."""
 
@@ -111,13 +99,9 @@ class ModbusSettings(StrictModel):
         """The template called `name`: from config, else built in."""
         if name in self.templates:
             return self.templates[name]
-        from adapters.modbus.templates import BUILTIN_TEMPLATES
-
         return BUILTIN_TEMPLATES.get(name)
 
     def template_names(self) -> list[str]:
-        from adapters.modbus.templates import BUILTIN_TEMPLATES
-
         return sorted(set(self.templates) | set(BUILTIN_TEMPLATES))
 
 

@@ -16,8 +16,8 @@ from typing import Any, Literal, Self
 
 from pydantic import Field, model_validator
 
-from gateway.config.base import StrictModel
-from gateway.events import PointValue
+from gateway.core.config import StrictModel
+from gateway.core.events import PointValue
 
 MAX_ADDRESS = 65535
 

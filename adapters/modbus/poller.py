@@ -21,8 +21,8 @@ from adapters.modbus.connection import (
 )
 from adapters.modbus.planner import ReadBlock
 from adapters.modbus.points import ResolvedPoint, value_matches
-from gateway.backoff import Backoff
-from gateway.events import AVAILABILITY, Availability, Event, PointValue
+from gateway.core.backoff import Backoff
+from gateway.core.events import AVAILABILITY, Availability, Event, PointValue
 
 log = logging.getLogger(__name__)
 

@@ -3,8 +3,8 @@ docs/modbus.md). Sites with other panels define their own templates in config.""
 
 from __future__ import annotations
 
-from adapters.modbus.config import RegisterMap
 from adapters.modbus.points import RegisterPoint, Table
+from adapters.modbus.register_map import RegisterMap
 
 ZONE_STATES = {0: "normal", 1: "pre_alarm", 2: "fire", 3: "fault", 4: "supervisory",
                5: "disabled"}

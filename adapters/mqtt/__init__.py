@@ -16,7 +16,7 @@ from adapters.mqtt.config import (
     PanicButtonConfig,
     PointMapping,
 )
-from gateway.config.base import DeviceBase
+from gateway.core.config import DeviceBase
 
 __all__ = [
     "ChargingMonitorConfig",

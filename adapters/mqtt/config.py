@@ -13,7 +13,7 @@ from adapters.mqtt.default_points import (
     PANIC_BUTTON_POINTS,
 )
 from adapters.mqtt.mapping import PointMapping
-from gateway.config.base import DeviceBase, StrictModel
+from gateway.core.config import DeviceBase, StrictModel
 
 __all__ = [
     "ChargingMonitorConfig",

@@ -2,7 +2,7 @@
 
 The thread connects, runs paho's network loop (reading bursts of incoming packets
 back to back) and, when the connection fails or drops, waits a
-delay from the gateway's one retry policy (`gateway.backoff.Backoff`: capped, exponential,
+delay from the gateway's one retry policy (`gateway.core.backoff.Backoff`: capped, exponential,
 jittered) before trying again. A broker that goes away is logged once when it does and
 once when it is back. `stop()` sends DISCONNECT and joins the thread.
 """
@@ -23,8 +23,8 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from adapters.mqtt.config import MqttSettings
-from gateway.backoff import Backoff
-from gateway.clock import Clock
+from gateway.core.backoff import Backoff
+from gateway.core.clock import Clock
 
 log = logging.getLogger(__name__)
 

@@ -21,8 +21,8 @@ from typing import Any
 from adapters.mqtt.routing import DeviceRoute, TopicRouter
 from adapters.mqtt.throttle import LogThrottle
 from adapters.mqtt.values import MISSING, lookup, parse_json
-from gateway.clock import Clock
-from gateway.events import Event, Quality
+from gateway.core.clock import Clock
+from gateway.core.events import Event, Quality
 
 log = logging.getLogger(__name__)
 

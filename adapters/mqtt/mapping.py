@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from gateway.config.base import StrictModel
+from gateway.core.config import StrictModel
 
 PointKind = Literal["bool", "int", "float", "str"]
 

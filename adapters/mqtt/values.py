@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from adapters.mqtt.mapping import PointKind
-from gateway.events import PointValue
+from gateway.core.events import PointValue
 
 PlainConverter = Callable[[bytes], PointValue]
 JsonConverter = Callable[[Any], PointValue]

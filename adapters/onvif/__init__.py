@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from adapters.base import Adapter, AdapterContext
 from adapters.onvif.config import CameraConfig, OnvifSettings
-from gateway.config.base import DeviceBase
+from gateway.core.config import DeviceBase
 
 __all__ = ["CameraConfig", "OnvifSettings", "build_adapters"]
 

@@ -23,8 +23,8 @@ from adapters.onvif.errors import (
 )
 from adapters.onvif.pullpoint import PullPointSubscription
 from adapters.onvif.topics import Notification, TopicTable, raw_point
-from gateway.backoff import Backoff
-from gateway.events import AVAILABILITY, Availability, Event, PointValue, Quality
+from gateway.core.backoff import Backoff
+from gateway.core.events import AVAILABILITY, Availability, Event, PointValue, Quality
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from adapters.onvif.errors import (
     CorruptSnapshot,
 )
 from adapters.onvif.security import CameraClockOffset, ClockedUsernameToken
-from gateway.clock import Clock
+from gateway.core.clock import Clock
 
 log = logging.getLogger(__name__)
 

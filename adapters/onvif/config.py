@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 
 from adapters.video.config import VideoAnalyticsConfig
-from gateway.config.base import DeviceBase, StrictModel
+from gateway.core.config import DeviceBase, StrictModel
 
 SNAPSHOT_POINT = "snapshot_ok"
 """Point telling whether the camera's snapshot URL gives a whole JPEG."""

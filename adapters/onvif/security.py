@@ -13,7 +13,7 @@ from typing import Any
 
 from zeep.wsse.username import UsernameToken
 
-from gateway.clock import Clock
+from gateway.core.clock import Clock
 
 
 @dataclass

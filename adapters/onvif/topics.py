@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from adapters.onvif.config import RAW_POINT_PREFIX, TopicMapping, topic_path
-from gateway.events import PointValue
+from gateway.core.events import PointValue
 
 
 @dataclass(frozen=True)

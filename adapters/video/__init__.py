@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from adapters.base import Adapter, AdapterContext
-from gateway.config.base import DeviceBase
+from gateway.core.config import DeviceBase
 
 if TYPE_CHECKING:
     from adapters.onvif.config import CameraConfig, OnvifSettings

@@ -15,7 +15,7 @@ from adapters.video.config import VideoSettings
 from adapters.video.evidence import EvidenceItem, EvidenceRecorder, FrameRing, UnknownCamera
 from adapters.video.references import ReferenceInfo, ReferenceStore
 from adapters.video.snapshot import SharedSession
-from gateway.backoff import Backoff
+from gateway.core.backoff import Backoff
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from datetime import UTC
 from pathlib import Path
 from typing import Literal
 
-from gateway.timefmt import iso
+from gateway.core.timefmt import iso
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
 MANIFEST = "manifest.json"

@@ -15,8 +15,8 @@ import heapq
 import logging
 
 from gateway.alerts.manager import AlertManager
-from gateway.alerts.model import Alert
-from gateway.clock import Clock, sleep_until
+from gateway.core.alerts import Alert
+from gateway.core.clock import Clock, sleep_until
 
 log = logging.getLogger(__name__)
 

@@ -14,14 +14,20 @@ import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import tzinfo
-from typing import Any
 
-from gateway.alerts.feed import AlertFeed
-from gateway.alerts.model import TRANSITIONS, Alert, AlertSpec, AlertState, ClearSpec
-from gateway.clock import Clock
-from gateway.forwarding.document import Place, alert_document, encode
-from gateway.store.sqlite import AlertStore, NewJob
-from rules.engine import Outcome
+from gateway.core.alerts import (
+    TRANSITIONS,
+    Alert,
+    AlertRevision,
+    AlertSpec,
+    AlertState,
+    ClearSpec,
+    Outcome,
+    Place,
+)
+from gateway.core.clock import Clock
+from gateway.core.feed import AlertFeed
+from gateway.core.repositories import AlertChange, AlertRepository
 
 log = logging.getLogger(__name__)
 
@@ -37,17 +43,21 @@ class AlertNotFound(AlertActionError):
 
 
 class AlertManager:
-    """Must be created on the running event loop."""
+    """Must be created on the running event loop.
 
-    def __init__(self, store: AlertStore, clock: Clock, tz: tzinfo,
+    Each change is decided by a pure function of the alert as stored, run by the
+    repository inside the transaction that writes it; only then is it announced."""
+
+    def __init__(self, alerts: AlertRepository, clock: Clock, tz: tzinfo,
                  places: Callable[[Alert], Place], forward_drills: Mapping[str, bool],
                  feed: AlertFeed, on_enqueued: Callable[[], None],
                  on_raised: Callable[[Alert, AlertSpec], None] = lambda _alert, _spec: None,
                  evidence_base_url: str = "",
                  on_changed: Callable[[Alert], None] = lambda _alert: None) -> None:
-        self._store = store
+        self._alerts = alerts
         self._clock = clock
         self._tz = tz
+        self._timezone = str(tz)
         self._places = places
         self._forward_drills = forward_drills
         self._feed = feed
@@ -55,27 +65,34 @@ class AlertManager:
         self._on_raised = on_raised
         self._on_changed = on_changed
         self._evidence_base_url = evidence_base_url
-        self._queue: asyncio.Queue[Outcome] = asyncio.Queue()
-        self._loop = asyncio.get_running_loop()
+        self._queue: asyncio.Queue[Outcome | Callable[[], None]] = asyncio.Queue()
         self._active_keys: set[str] = set()
 
     def submit(self, outcome: Outcome) -> None:
         """Queue a rule outcome (called from bus handlers, on the loop)."""
         self._queue.put_nowait(outcome)
 
+    def after_stored(self, done: Callable[[], None]) -> None:
+        """Call `done` once every outcome submitted before it has been stored (or has
+        failed and been logged)."""
+        self._queue.put_nowait(done)
+
     async def load(self) -> None:
         """Learn which alerts are active, so clears of inactive keys cost nothing."""
-        self._active_keys = await self._store.run(self._store.active_keys_sync)
+        self._active_keys = await self._alerts.active_keys()
 
     async def run(self) -> None:
         """Apply queued outcomes in order, until cancelled."""
         while True:
-            outcome = await self._queue.get()
+            item = await self._queue.get()
             try:
-                if isinstance(outcome, AlertSpec) or outcome.key in self._active_keys:
-                    await self.apply(outcome)
+                if isinstance(item, AlertSpec | ClearSpec):
+                    if isinstance(item, AlertSpec) or item.key in self._active_keys:
+                        await self.apply(item)
+                else:
+                    item()
             except Exception:
-                log.exception("could not apply %s", outcome)
+                log.exception("could not apply %s", item)
             finally:
                 self._queue.task_done()
 
@@ -85,45 +102,45 @@ class AlertManager:
 
     async def apply(self, outcome: Outcome) -> Alert | None:
         if isinstance(outcome, AlertSpec):
-            return await self._store.run(lambda: self._raise_sync(outcome))
-        return await self._store.run(lambda: self._clear_sync(outcome))
+            spec = outcome
+            return self._done(await self._alerts.change_active(
+                spec.key, lambda current: self._raised(current, spec)), spec)
+        clear = outcome
+        return self._done(await self._alerts.change_active(
+            clear.key, lambda current: self._cleared(current, clear)))
 
     async def act(self, alert_id: str, action: str, actor: str, note: str = "") -> Alert:
         """An operator acknowledges, resolves or closes an alert."""
         if action not in TRANSITIONS:
             raise AlertActionError(f"unknown action {action!r}")
-        return await self._store.run(lambda: self._act_sync(alert_id, action, actor, note))
+        change = await self._alerts.change(
+            alert_id, lambda current: self._acted(current, alert_id, action, actor, note))
+        alert = self._done(change)
+        assert alert is not None  # _acted raises rather than change nothing
+        return alert
 
     async def attach_evidence(self, alert_id: str, links: Sequence[str]) -> Alert | None:
         """Link stored evidence (camera frames) to an alert: a new revision, forwarded."""
-        return await self._store.run(lambda: self._attach_sync(alert_id, tuple(links)))
+        change = await self._alerts.change(
+            alert_id, lambda current: self._attached(current, tuple(links)))
+        return self._done(change) if change else await self._alerts.get(alert_id)
 
     async def escalate(self, alert_id: str, level: int) -> Alert | None:
         """Apply escalation step `level` (counted from 0) to an alert nobody acknowledged.
 
         Nothing happens (None) unless the alert is still open and exactly `level` steps
         were applied before, so a step is applied once even if asked twice."""
-        return await self._store.run(lambda: self._escalate_sync(alert_id, level))
+        return self._done(await self._alerts.change(
+            alert_id, lambda current: self._escalated(current, level)))
 
     async def escalating(self) -> list[Alert]:
         """Open alerts with escalation steps still to apply."""
-        return await self._store.run(self._store.escalating_sync)
+        return await self._alerts.escalating()
 
-    # -- on the store thread ----------------------------------------------------------
+    # -- decisions: pure, run inside the store's transaction ----------------------------
 
-    def _attach_sync(self, alert_id: str, links: tuple[str, ...]) -> Alert | None:
-        current = self._store.get_sync(alert_id)
-        new = tuple(link for link in links if link not in (current.evidence if current else ()))
-        if current is None or not new:
-            return current
-        alert = replace(current, evidence=current.evidence + new, revision=current.revision + 1)
-        self._save(alert, created=False, action="evidence", from_state=current.state.value,
-                   actor=SYSTEM, note=f"{len(new)} evidence item(s)", now=self._clock.now())
-        return alert
-
-    def _raise_sync(self, spec: AlertSpec) -> Alert:
+    def _raised(self, current: Alert | None, spec: AlertSpec) -> AlertChange:
         now = self._clock.now()
-        current = self._store.active_by_key_sync(spec.key)
         if current is None:
             alert = Alert(
                 id=_new_id(spec.ts or now), key=spec.key, rule_id=spec.rule_id, site=spec.site,
@@ -134,23 +151,26 @@ class AlertManager:
                 event_count=1, revision=1, channels=spec.channels, evidence=spec.evidence,
                 escalation=tuple(sorted(spec.escalation, key=lambda step: step.after_s)),
                 sop=spec.sop)
-            self._save(alert, created=True, action="raised", from_state=None, actor=SYSTEM,
-                       note="", now=now)
-            log.info("alert %s raised: %s %s (%s)", alert.id, alert.severity.value,
-                     alert.title, alert.location)
-            self._loop.call_soon_threadsafe(self._on_raised, alert, spec)
-            return alert
+            return self._change(alert, created=True, action="raised", from_state=None,
+                                actor=SYSTEM, note="", now=now)
         severity = max(current.severity, spec.severity, key=lambda s: s.rank)
         alert = replace(current, event_count=current.event_count + 1,
                         last_event_at=spec.ts or now, severity=severity,
                         revision=current.revision + 1,
                         evidence=current.evidence + spec.evidence)
-        self._save(alert, created=False, action="repeated", from_state=current.state.value,
-                   actor=SYSTEM, note="", now=now)
-        return alert
+        return self._change(alert, created=False, action="repeated",
+                            from_state=current.state.value, actor=SYSTEM, note="", now=now)
 
-    def _escalate_sync(self, alert_id: str, level: int) -> Alert | None:
-        current = self._store.get_sync(alert_id)
+    def _attached(self, current: Alert | None, links: tuple[str, ...]) -> AlertChange | None:
+        new = tuple(link for link in links if link not in (current.evidence if current else ()))
+        if current is None or not new:
+            return None
+        alert = replace(current, evidence=current.evidence + new, revision=current.revision + 1)
+        return self._change(alert, created=False, action="evidence",
+                            from_state=current.state.value, actor=SYSTEM,
+                            note=f"{len(new)} evidence item(s)", now=self._clock.now())
+
+    def _escalated(self, current: Alert | None, level: int) -> AlertChange | None:
         if current is None or current.escalation_level != level:
             return None
         step = current.next_escalation
@@ -163,65 +183,69 @@ class AlertManager:
         alert = replace(current, severity=severity, channels=current.channels + added,
                         escalation_level=level + 1, revision=current.revision + 1)
         note = step.note or f"not acknowledged within {step.after_s:g} s"
-        self._save(alert, created=False, action="escalated", from_state=current.state.value,
-                   actor=SYSTEM, note=note, now=self._clock.now(),
-                   forward_to=None if step.renotify else added)
-        log.warning("alert %s escalated to level %d (%s): %s", alert.id, level + 1,
-                    alert.severity.value, note)
-        return alert
+        return self._change(alert, created=False, action="escalated",
+                            from_state=current.state.value, actor=SYSTEM, note=note,
+                            now=self._clock.now(), forward_to=None if step.renotify else added)
 
-    def _clear_sync(self, clear: ClearSpec) -> Alert | None:
-        current = self._store.active_by_key_sync(clear.key)
+    def _cleared(self, current: Alert | None, clear: ClearSpec) -> AlertChange | None:
         if current is None or current.latching:
             return None
         alert = replace(current, state=AlertState.RESOLVED, revision=current.revision + 1)
-        self._save(alert, created=False, action="auto_resolved",
-                   from_state=current.state.value, actor=SYSTEM, note=clear.reason,
-                   now=self._clock.now())
-        return alert
+        return self._change(alert, created=False, action="auto_resolved",
+                            from_state=current.state.value, actor=SYSTEM, note=clear.reason,
+                            now=self._clock.now())
 
-    def _act_sync(self, alert_id: str, action: str, actor: str, note: str) -> Alert:
-        current = self._store.get_sync(alert_id)
+    def _acted(self, current: Alert | None, alert_id: str, action: str, actor: str,
+               note: str) -> AlertChange:
         if current is None:
             raise AlertNotFound(f"no alert {alert_id!r}")
         allowed_from, to_state = TRANSITIONS[action]
         if current.state not in allowed_from:
             raise AlertActionError(f"cannot {action} an alert that is {current.state.value}")
         alert = replace(current, state=to_state, revision=current.revision + 1)
-        self._save(alert, created=False, action=action, from_state=current.state.value,
-                   actor=actor, note=note, now=self._clock.now())
-        return alert
+        return self._change(alert, created=False, action=action,
+                            from_state=current.state.value, actor=actor, note=note,
+                            now=self._clock.now())
 
-    def _save(self, alert: Alert, *, created: bool, action: str, from_state: str | None,
-              actor: str, note: str, now: float,
-              forward_to: Sequence[str] | None = None) -> None:
-        """Store and announce one change; its revision is forwarded to `forward_to`
-        (by default all the alert's channels)."""
-        jobs = self._jobs(alert, now, alert.channels if forward_to is None else forward_to)
-        self._store.save_sync(alert, created=created, action=action, from_state=from_state,
-                              actor=actor, note=note, now=now, jobs=jobs)
+    def _change(self, alert: Alert, *, created: bool, action: str, from_state: str | None,
+                actor: str, note: str, now: float,
+                forward_to: Sequence[str] | None = None) -> AlertChange:
+        """One change; its revision is forwarded to `forward_to` (by default all the
+        alert's channels, less those that take no drills when it is one)."""
+        targets = alert.channels if forward_to is None else forward_to
+        channels = tuple(c for c in targets
+                         if not alert.drill or self._forward_drills.get(c, False))
+        revision = (AlertRevision(alert, self._places(alert), now, self._timezone,
+                                  self._evidence_base_url)
+                    if channels else None)
+        return AlertChange(alert, created, action, from_state, actor, note, now, channels,
+                           revision)
+
+    # -- after the commit ---------------------------------------------------------------
+
+    def _done(self, change: AlertChange | None, spec: AlertSpec | None = None) -> Alert | None:
+        """Announce a stored change: the live feed, the forwarders, the escalator."""
+        if change is None:
+            return None
+        alert = change.alert
         if alert.active:
             self._active_keys.add(alert.key)
         else:
             self._active_keys.discard(alert.key)
-        message = {"type": "alert", "change": action, "actor": actor,
-                   "alert": alert.to_dict(self._tz)}
-        self._announce(message, bool(jobs))
-        self._loop.call_soon_threadsafe(self._on_changed, alert)
-
-    def _jobs(self, alert: Alert, now: float, targets: Sequence[str]) -> list[NewJob]:
-        channels = [c for c in targets
-                    if not alert.drill or self._forward_drills.get(c, False)]
-        if not channels:
-            return []
-        body = encode(alert_document(alert, self._places(alert), self._tz, now,
-                                     self._evidence_base_url))
-        return [NewJob(channel, body) for channel in channels]
-
-    def _announce(self, message: dict[str, Any], enqueued: bool) -> None:
-        self._loop.call_soon_threadsafe(self._feed.publish, message)
-        if enqueued:
-            self._loop.call_soon_threadsafe(self._on_enqueued)
+        if change.created:
+            log.info("alert %s raised: %s %s (%s)", alert.id, alert.severity.value,
+                     alert.title, alert.location)
+        elif change.action == "escalated":
+            log.warning("alert %s escalated to level %d (%s): %s", alert.id,
+                        alert.escalation_level, alert.severity.value, change.note)
+        self._feed.publish({"type": "alert", "change": change.action, "actor": change.actor,
+                            "alert": alert.to_dict(self._tz)})
+        if change.forward_to:
+            self._on_enqueued()
+        if change.created and spec is not None:
+            self._on_raised(alert, spec)
+        self._on_changed(alert)
+        return alert
 
 
 def _new_id(ts: float) -> str:

@@ -1,27 +1,14 @@
-"""The channel seam: a channel delivers one outbox job and returns a receipt."""
+"""The channel seam: a channel encodes its own message from an outbox job's alert revision,
+delivers it, and returns a receipt."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Protocol
 
+from gateway.core.repositories import ForwardJob
 
-@dataclass(frozen=True, slots=True)
-class ForwardJob:
-    """One document to deliver to one channel, exactly as stored in the outbox.
-
-    `body` is the JSON text sent byte for byte on every attempt; `idempotency_key` is
-    stable per alert and per revision, so the receiver can drop repeats.
-    """
-
-    id: int
-    alert_id: str
-    channel: str
-    revision: int
-    idempotency_key: str
-    body: str
-    created_at: float
-    attempts: int = 0
+__all__ = ["Channel", "DeliveryError", "ForwardJob", "Receipt"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from gateway.clock import Clock
-from gateway.config.models import ChannelConfig, FileChannelConfig, PoliceHttpChannelConfig
+from gateway.core.clock import Clock
 from gateway.forwarding.channel import Channel
+from gateway.forwarding.config import ChannelConfig, FileChannelConfig, PoliceHttpChannelConfig
 from gateway.forwarding.file_channel import FileChannel
 from gateway.forwarding.http_channel import PoliceHttpChannel
 

@@ -3,31 +3,17 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import tzinfo
 from typing import Any
 
-from gateway.alerts.model import Alert
-from gateway.timefmt import iso
+from gateway.core.alerts import AlertRevision
+from gateway.core.timefmt import iso
 
 SCHEMA = "campusgw.alert/1"
 
 
-@dataclass(frozen=True)
-class Place:
-    """Names the receiver needs alongside the ids."""
-
-    site_name: str
-    zone_name: str
-    building: str
-    floor: str
-    device_name: str
-    device_type: str
-
-
-def alert_document(alert: Alert, place: Place, tz: tzinfo, updated_at: float,
-                   evidence_base_url: str = "") -> dict[str, Any]:
+def alert_document(revision: AlertRevision) -> dict[str, Any]:
     """The JSON document for one revision of an alert."""
+    alert, place, tz = revision.alert, revision.place, revision.tz
     return {
         "schema": SCHEMA,
         "alert_id": alert.id,
@@ -44,12 +30,17 @@ def alert_document(alert: Alert, place: Place, tz: tzinfo, updated_at: float,
         "message": alert.message,
         "location": alert.location,
         "raised_at": iso(alert.raised_at, tz),
-        "updated_at": iso(updated_at, tz),
+        "updated_at": iso(revision.updated_at, tz),
         "event_count": alert.event_count,
-        "evidence": [f"{evidence_base_url}{item}" for item in alert.evidence],
+        "evidence": [f"{revision.evidence_base_url}{item}" for item in alert.evidence],
     }
 
 
 def encode(document: dict[str, Any]) -> str:
     """The exact body text: compact, UTF-8, keys in a stable order."""
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def linkage_body(revision: AlertRevision) -> bytes:
+    """The signed JSON body of `revision`, the same bytes on every attempt."""
+    return encode(alert_document(revision)).encode("utf-8")

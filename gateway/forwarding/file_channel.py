@@ -9,8 +9,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from gateway.config.models import FileChannelConfig
 from gateway.forwarding.channel import DeliveryError, ForwardJob, Receipt
+from gateway.forwarding.config import FileChannelConfig
+from gateway.forwarding.document import alert_document
 
 
 class FileChannel:
@@ -31,12 +32,8 @@ class FileChannel:
         self._keys: dict[str, int] = {}
 
     async def deliver(self, job: ForwardJob) -> Receipt:
-        try:
-            document = json.loads(job.body)
-        except ValueError as exc:
-            raise DeliveryError(f"body is not JSON: {exc}") from exc
         record = {"idempotency_key": job.idempotency_key, "alert_id": job.alert_id,
-                  "revision": job.revision, "document": document}
+                  "revision": job.revision, "document": alert_document(job.payload)}
         try:
             line, written = await asyncio.to_thread(self._append, job.idempotency_key, record)
         except OSError as exc:

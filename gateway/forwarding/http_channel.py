@@ -12,15 +12,16 @@ from typing import Any
 
 import aiohttp
 
-from gateway.clock import Clock
-from gateway.config.models import ClientTlsConfig, PoliceHttpChannelConfig
-from gateway.forwarding.channel import DeliveryError, ForwardJob, Receipt
-from gateway.forwarding.signing import (
+from gateway.core.clock import Clock
+from gateway.core.signing import (
     IDEMPOTENCY_HEADER,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     sign,
 )
+from gateway.forwarding.channel import DeliveryError, ForwardJob, Receipt
+from gateway.forwarding.config import ClientTlsConfig, PoliceHttpChannelConfig
+from gateway.forwarding.document import linkage_body
 
 DUPLICATE_STATUS = 409
 _MAX_REASON_CHARS = 200
@@ -46,10 +47,7 @@ class PoliceHttpChannel:
         self._session: aiohttp.ClientSession | None = None
 
     async def deliver(self, job: ForwardJob) -> Receipt:
-        try:
-            body = job.body.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise DeliveryError(f"body is not valid UTF-8 text: {exc}") from exc
+        body = linkage_body(job.payload)
         timestamp = int(self._clock.now())
         headers = {
             "Content-Type": "application/json",

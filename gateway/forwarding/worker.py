@@ -10,21 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from functools import partial
 
-from gateway.backoff import Backoff
-from gateway.clock import Clock
+from gateway.core.backoff import Backoff
+from gateway.core.clock import Clock
+from gateway.core.repositories import OutboxRepository
 from gateway.forwarding.channel import Channel, DeliveryError, ForwardJob
-from gateway.store.sqlite import AlertStore
 
 log = logging.getLogger(__name__)
 
 
 class OutboxWorker:
-    def __init__(self, channel: Channel, store: AlertStore, clock: Clock,
+    def __init__(self, channel: Channel, outbox: OutboxRepository, clock: Clock,
                  backoff: Backoff) -> None:
         self.channel = channel
-        self._store = store
+        self._outbox = outbox
         self._clock = clock
         self._backoff = backoff
         self._wakeup = asyncio.Event()
@@ -40,7 +39,7 @@ class OutboxWorker:
         channel_id = self.channel.id
         while True:
             self._wakeup.clear()
-            job = await self._store.run(partial(self._store.next_job_sync, channel_id))
+            job = await self._outbox.next_job(channel_id)
             if job is None:
                 await self._wakeup.wait()
                 continue
@@ -50,8 +49,7 @@ class OutboxWorker:
                 await self._failed(job, str(exc))
                 continue
             now = self._clock.now()
-            await self._store.run(partial(self._store.mark_delivered_sync, job,
-                                          receipt.receipt_id, now))
+            await self._outbox.mark_delivered(job, receipt.receipt_id, now)
             self.delivered += 1
             self._backoff.reset()
             if self.failing_since is not None:
@@ -61,7 +59,7 @@ class OutboxWorker:
 
     async def _failed(self, job: ForwardJob, error: str) -> None:
         self.failures += 1
-        await self._store.run(partial(self._store.mark_failed_sync, job, error))
+        await self._outbox.mark_failed(job, error)
         if self.failing_since is None:
             self.failing_since = self._clock.now()
             log.warning("channel %s cannot deliver %s: %s (retrying with backoff)",

@@ -10,13 +10,15 @@ from __future__ import annotations
 import json
 import logging
 
+from gateway.core.repositories import Held
 from gateway.store.sqlite import AlertStore
-from rules.timers import Held
 
 log = logging.getLogger(__name__)
 
 
-class StoreHeldLog:
+class SqliteHeld:
+    """`HeldRepository` on the store thread."""
+
     def __init__(self, store: AlertStore) -> None:
         self._store = store
 

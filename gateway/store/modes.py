@@ -1,44 +1,23 @@
 """Drill and maintenance modes in the alert database, with their audit trail.
 
-Every function here runs on the store thread: `await store.run(lambda: f(store, ...))`.
+The `*_sync` functions run on the store thread; `SqliteModes` is the repository over them.
 A change to a mode and its audit row are written in one transaction.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
-from datetime import tzinfo
 from typing import Any
 
-from gateway.modes import Mode, ModeChange
+from gateway.core.modes import Mode, ModeChange
+from gateway.core.repositories import ModeAuditEntry
 from gateway.store.sqlite import AlertStore, transaction
-from gateway.timefmt import iso
 
 SYSTEM = "system"
+"""The actor of expiries in the audit."""
 
 _MODE_COLUMNS = ("id, kind, zone, device_id, starts, until, actor, note, action, ended_at, "
                  "ended_by")
-
-
-@dataclass(frozen=True, slots=True)
-class ModeAuditEntry:
-    """One line of the audit: what happened to which mode, when, by whom."""
-
-    id: int
-    mode_id: str
-    at: float
-    change: ModeChange
-    actor: str
-    note: str
-    kind: str
-    zone: str | None
-    device_id: str | None
-
-    def to_dict(self, tz: tzinfo) -> dict[str, Any]:
-        return {"id": self.id, "mode_id": self.mode_id, "at": iso(self.at, tz),
-                "change": self.change, "actor": self.actor, "note": self.note,
-                "kind": self.kind, "zone": self.zone, "device_id": self.device_id}
 
 
 def insert_mode_sync(store: AlertStore, mode: Mode, change: ModeChange, at: float) -> bool:
@@ -128,3 +107,31 @@ def _values(mode: Mode) -> tuple[Any, ...]:
 
 def _mode(row: tuple[Any, ...]) -> Mode:
     return Mode(*row)
+
+
+class SqliteModes:
+    """`ModeRepository` on the store thread."""
+
+    def __init__(self, store: AlertStore) -> None:
+        self._store = store
+
+    async def insert(self, mode: Mode, change: ModeChange, at: float) -> bool:
+        return await self._store.run(lambda: insert_mode_sync(self._store, mode, change, at))
+
+    async def end(self, ended: Mode, note: str) -> bool:
+        return await self._store.run(lambda: end_mode_sync(self._store, ended, note))
+
+    async def expire(self, mode: Mode) -> bool:
+        return await self._store.run(lambda: expire_mode_sync(self._store, mode))
+
+    async def open_modes(self) -> list[Mode]:
+        return await self._store.run(lambda: open_modes_sync(self._store))
+
+    async def recent(self, since: float, limit: int) -> list[Mode]:
+        return await self._store.run(lambda: recent_modes_sync(self._store, since, limit))
+
+    async def get(self, mode_id: str) -> Mode | None:
+        return await self._store.run(lambda: get_mode_sync(self._store, mode_id))
+
+    async def audit(self, limit: int, mode_id: str | None = None) -> list[ModeAuditEntry]:
+        return await self._store.run(lambda: audit_sync(self._store, limit, mode_id))

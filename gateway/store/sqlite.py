@@ -14,13 +14,26 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
-from gateway.alerts.model import Alert, AlertState, Category, EscalationStep, Severity
-from gateway.forwarding.channel import ForwardJob
+from gateway.core.alerts import (
+    Alert,
+    AlertRevision,
+    AlertState,
+    Category,
+    Severity,
+    step_from_record,
+    step_record,
+)
+from gateway.core.repositories import (
+    AlertChange,
+    AlertChanger,
+    ForwardJob,
+    HistoryEntry,
+    JournalLine,
+)
 
 T = TypeVar("T")
 
@@ -34,39 +47,6 @@ _ALERT_COLUMNS = (
 
 _HISTORY_COLUMNS = ("h.at, h.action, h.from_state, h.to_state, h.actor, h.note, h.revision, "
                     "h.severity, h.queued_to")
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryEntry:
-    at: float
-    action: str
-    from_state: str | None
-    to_state: str
-    actor: str
-    note: str
-    revision: int
-    severity: str = ""
-    queued_to: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class JournalLine:
-    """A history line with the alert it belongs to."""
-
-    entry: HistoryEntry
-    key: str
-    rule_id: str
-    device_id: str
-    drill: bool
-    title: str
-
-
-@dataclass(frozen=True, slots=True)
-class NewJob:
-    """An outbox job to write with an alert change: the body is built by the caller."""
-
-    channel: str
-    body: str
 
 
 class AlertStore:
@@ -163,52 +143,66 @@ class AlertStore:
         return [JournalLine(_history(row[:9]), row[9], row[10], row[11], bool(row[12]), row[13])
                 for row in rows]
 
-    def save_sync(self, alert: Alert, *, created: bool, action: str, from_state: str | None,
-                  actor: str, note: str, now: float, jobs: Iterable[NewJob]) -> None:
-        """Write one alert change, its history line and its outbox jobs atomically."""
+    def change_sync(self, read: Callable[[], Alert | None],
+                    decide: AlertChanger) -> AlertChange | None:
+        """Read, decide and write one alert change in one transaction."""
         db = self.db
-        jobs = list(jobs)
         with transaction(db):
-            values = (*_alert_values(alert), now)
-            if created:
-                db.execute(f"INSERT INTO alerts ({_ALERT_COLUMNS}, updated_at) "
-                           f"VALUES ({','.join('?' * len(values))})", values)
-            else:
-                assignments = ", ".join(f"{c.strip()} = ?"
-                                        for c in _ALERT_COLUMNS.split(",")[1:])
-                db.execute(f"UPDATE alerts SET {assignments}, updated_at = ? WHERE id = ?",
-                           (*values[1:], alert.id))
-            db.execute(
-                "INSERT INTO alert_history (alert_id, at, action, from_state, to_state, actor, "
-                "note, revision, severity, queued_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (alert.id, now, action, from_state, alert.state.value, actor, note,
-                 alert.revision, alert.severity.value,
-                 json.dumps([job.channel for job in jobs])))
-            for job in jobs:
-                self._enqueue(alert, job, now)
+            change = decide(read())
+            if change is not None:
+                self._write(change)
+        return change
 
-    def _enqueue(self, alert: Alert, job: NewJob, now: float) -> None:
+    def _write(self, change: AlertChange) -> None:
+        """One alert change, its history line and its outbox jobs (inside a transaction)."""
+        alert, now = change.alert, change.at
+        values = (*_alert_values(alert), now)
+        if change.created:
+            self.db.execute(f"INSERT INTO alerts ({_ALERT_COLUMNS}, updated_at) "
+                            f"VALUES ({','.join('?' * len(values))})", values)
+        else:
+            assignments = ", ".join(f"{c.strip()} = ?" for c in _ALERT_COLUMNS.split(",")[1:])
+            self.db.execute(f"UPDATE alerts SET {assignments}, updated_at = ? WHERE id = ?",
+                            (*values[1:], alert.id))
+        self.db.execute(
+            "INSERT INTO alert_history (alert_id, at, action, from_state, to_state, actor, "
+            "note, revision, severity, queued_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (alert.id, now, change.action, change.from_state, alert.state.value, change.actor,
+             change.note, alert.revision, alert.severity.value,
+             json.dumps(list(change.forward_to))))
+        if change.forward_to:
+            if change.revision is None:
+                raise ValueError(f"alert {alert.id}: forwarded without its revision")
+            payload = change.revision.to_json()
+            for channel in change.forward_to:
+                self._enqueue(alert, channel, payload, now)
+
+    def _enqueue(self, alert: Alert, channel: str, payload: str, now: float) -> None:
         """Add a job, or fold it into a still-undelivered job of the same alert and channel
         (the receiver then gets the newest revision instead of every intermediate one)."""
         key = f"{alert.id}:{alert.revision}"
         folded = self.db.execute(
             "UPDATE outbox SET revision = ?, idempotency_key = ?, body = ? "
             "WHERE alert_id = ? AND channel = ? AND delivered_at IS NULL AND revision > 1",
-            (alert.revision, key, job.body, alert.id, job.channel)).rowcount
+            (alert.revision, key, payload, alert.id, channel)).rowcount
         if not folded:
             self.db.execute(
                 "INSERT INTO outbox (alert_id, channel, revision, idempotency_key, body, "
                 "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (alert.id, job.channel, alert.revision, key, job.body, now))
+                (alert.id, channel, alert.revision, key, payload, now))
 
     # -- outbox -------------------------------------------------------------------------
 
     def next_job_sync(self, channel: str) -> ForwardJob | None:
         row = self.db.execute(
-            "SELECT id, alert_id, channel, revision, idempotency_key, body, created_at, "
-            "attempts FROM outbox WHERE channel = ? AND delivered_at IS NULL "
+            f"SELECT {_JOB_COLUMNS} FROM outbox WHERE channel = ? AND delivered_at IS NULL "
             "ORDER BY id LIMIT 1", (channel,)).fetchone()
-        return ForwardJob(*row) if row else None
+        return None if row is None else _job(row)
+
+    def jobs_sync(self, alert_id: str) -> list[ForwardJob]:
+        rows = self.db.execute(f"SELECT {_JOB_COLUMNS} FROM outbox WHERE alert_id = ? "
+                               "ORDER BY id", (alert_id,))
+        return [_job(row) for row in rows]
 
     def mark_delivered_sync(self, job: ForwardJob, receipt_id: str | None, now: float) -> bool:
         """Record a delivery; False if the job was folded into a newer revision meanwhile
@@ -274,7 +268,7 @@ def _alert_values(alert: Alert) -> tuple[Any, ...]:
         alert.state.value, int(alert.latching), int(alert.drill), alert.raised_at,
         alert.last_event_at, alert.event_count, alert.revision, json.dumps(list(alert.channels)),
         json.dumps(list(alert.evidence)), json.dumps(alert.receipts),
-        json.dumps([_step_dict(step) for step in alert.escalation]), alert.escalation_level,
+        json.dumps([step_record(step) for step in alert.escalation]), alert.escalation_level,
         alert.sop,
     )
 
@@ -290,23 +284,18 @@ def _alert(row: tuple[Any, ...]) -> Alert:
         drill=bool(drill), raised_at=raised_at, last_event_at=last_event_at,
         event_count=event_count, revision=revision, channels=tuple(json.loads(channels)),
         evidence=tuple(json.loads(evidence)), receipts=json.loads(receipts),
-        escalation=tuple(_step(item) for item in json.loads(escalation)),
+        escalation=tuple(step_from_record(item) for item in json.loads(escalation)),
         escalation_level=escalation_level, sop=sop,
     )
 
 
-def _step_dict(step: EscalationStep) -> dict[str, Any]:
-    return {"after_s": step.after_s,
-            "severity": None if step.severity is None else step.severity.value,
-            "channels": list(step.channels), "renotify": step.renotify, "note": step.note}
+_JOB_COLUMNS = "id, alert_id, channel, revision, idempotency_key, body, created_at, attempts"
 
 
-def _step(item: dict[str, Any]) -> EscalationStep:
-    severity = item["severity"]
-    return EscalationStep(after_s=item["after_s"],
-                          severity=None if severity is None else Severity(severity),
-                          channels=tuple(item["channels"]), renotify=item["renotify"],
-                          note=item["note"])
+def _job(row: tuple[Any, ...]) -> ForwardJob:
+    job_id, alert_id, channel, revision, key, body, created_at, attempts = row
+    return ForwardJob(job_id, alert_id, channel, revision, key, AlertRevision.from_json(body),
+                      created_at, attempts)
 
 
 def _log_failure(done: Future[object]) -> None:
@@ -318,3 +307,64 @@ def _history(row: tuple[Any, ...]) -> HistoryEntry:
     at, action, from_state, to_state, actor, note, revision, severity, queued_to = row
     return HistoryEntry(at, action, from_state, to_state, actor, note, revision, severity,
                         tuple(json.loads(queued_to)))
+
+
+class SqliteAlerts:
+    """`AlertRepository` on the store thread."""
+
+    def __init__(self, store: AlertStore) -> None:
+        self._store = store
+
+    async def change(self, alert_id: str, decide: AlertChanger) -> AlertChange | None:
+        store = self._store
+        return await store.run(lambda: store.change_sync(lambda: store.get_sync(alert_id),
+                                                         decide))
+
+    async def change_active(self, key: str, decide: AlertChanger) -> AlertChange | None:
+        store = self._store
+        return await store.run(lambda: store.change_sync(
+            lambda: store.active_by_key_sync(key), decide))
+
+    async def get(self, alert_id: str) -> Alert | None:
+        return await self._store.run(lambda: self._store.get_sync(alert_id))
+
+    async def newest(self, states: Iterable[AlertState] | None = None,
+                     limit: int = 200) -> list[Alert]:
+        wanted = None if states is None else tuple(states)
+        return await self._store.run(lambda: self._store.list_sync(wanted, limit))
+
+    async def active_keys(self) -> set[str]:
+        return await self._store.run(self._store.active_keys_sync)
+
+    async def escalating(self) -> list[Alert]:
+        return await self._store.run(self._store.escalating_sync)
+
+    async def history(self, alert_id: str) -> list[HistoryEntry]:
+        return await self._store.run(lambda: self._store.history_sync(alert_id))
+
+    async def journal(self) -> list[JournalLine]:
+        return await self._store.run(self._store.journal_sync)
+
+
+class SqliteOutbox:
+    """`OutboxRepository` on the store thread."""
+
+    def __init__(self, store: AlertStore) -> None:
+        self._store = store
+
+    async def next_job(self, channel: str) -> ForwardJob | None:
+        return await self._store.run(lambda: self._store.next_job_sync(channel))
+
+    async def mark_delivered(self, job: ForwardJob, receipt_id: str | None,
+                             now: float) -> bool:
+        return await self._store.run(
+            lambda: self._store.mark_delivered_sync(job, receipt_id, now))
+
+    async def mark_failed(self, job: ForwardJob, error: str) -> None:
+        await self._store.run(lambda: self._store.mark_failed_sync(job, error))
+
+    async def backlog(self) -> dict[str, int]:
+        return await self._store.run(self._store.outbox_backlog_sync)
+
+    async def jobs(self, alert_id: str) -> list[ForwardJob]:
+        return await self._store.run(lambda: self._store.jobs_sync(alert_id))

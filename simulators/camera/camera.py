@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any
 
-from gateway.clock import Clock
+from gateway.core.clock import Clock
 from simulators.camera.frames import FrameSource
 from simulators.camera.httpauth import HttpAuthenticator
 from simulators.camera.notifications import (

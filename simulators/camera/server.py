@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 from aiohttp import web
 from pydantic import ValidationError
 
-from gateway.clock import Clock, SystemClock
+from gateway.core.clock import Clock, SystemClock
 from simulators.camera.camera import SimulatedCamera
 from simulators.camera.control import CameraControl, apply_control, camera_status
 from simulators.camera.services import PRE_AUTH, SERVICES, Call, Endpoint

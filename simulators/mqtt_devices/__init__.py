@@ -2,7 +2,6 @@
 area monitors, publishing to a real broker with the topics and payloads of the adapter's
 default mappings (docs/mqtt.md)."""
 
-from simulators.mqtt_devices.cli import command
 from simulators.mqtt_devices.fleet import (
     InvalidValue,
     MqttDeviceFleet,
@@ -10,4 +9,4 @@ from simulators.mqtt_devices.fleet import (
     UnsupportedAction,
 )
 
-__all__ = ["InvalidValue", "MqttDeviceFleet", "UnknownDevice", "UnsupportedAction", "command"]
+__all__ = ["InvalidValue", "MqttDeviceFleet", "UnknownDevice", "UnsupportedAction"]

@@ -12,16 +12,13 @@ import logging
 import math
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from adapters.mqtt.config import MqttDeviceBase, MqttSettings
 from adapters.mqtt.connection import MqttConnection
-from gateway.clock import Clock, SystemClock
-from gateway.events import PointValue
+from gateway.core.clock import Clock, SystemClock
+from gateway.core.events import PointValue
 from simulators.mqtt_devices.messages import initial_state, messages_for
-
-if TYPE_CHECKING:
-    from gateway.config.models import GatewayConfig
 
 log = logging.getLogger(__name__)
 
@@ -71,12 +68,12 @@ class MqttDeviceFleet:
         self._tasks: list[asyncio.Task[None]] = []
 
     @classmethod
-    def from_site(cls, config: GatewayConfig, host: str | None = None,
-                  port: int | None = None, **options: Any) -> MqttDeviceFleet:
-        """Every MQTT device of a site config, on its broker (credentials,
-        TLS and prefix from `adapters.mqtt`; `host`/`port` override the address)."""
-        settings = config.adapters.mqtt
-        devices = [device for device in config.devices if isinstance(device, MqttDeviceBase)]
+    def from_site(cls, settings: MqttSettings, site_devices: Sequence[object],
+                  host: str | None = None, port: int | None = None,
+                  **options: Any) -> MqttDeviceFleet:
+        """Every MQTT device among a site's devices, on the site's broker (credentials,
+        TLS and prefix from its MQTT settings; `host`/`port` override the address)."""
+        devices = [device for device in site_devices if isinstance(device, MqttDeviceBase)]
         options.setdefault("client_id", f"{settings.client_id}-device-simulator")
         return cls(devices, host or settings.host, port or settings.port,
                    settings.topic_prefix, settings=settings, **options)

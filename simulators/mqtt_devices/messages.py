@@ -10,7 +10,7 @@ from typing import Any
 from adapters.mqtt.config import MqttDeviceBase
 from adapters.mqtt.mapping import PointKind, PointMapping
 from adapters.mqtt.routing import fill_topic
-from gateway.events import PointValue
+from gateway.core.events import PointValue
 
 _ZERO: dict[PointKind, PointValue] = {"bool": False, "int": 0, "float": 0.0, "str": ""}
 

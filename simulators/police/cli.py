@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from gateway.forwarding.signing import DEFAULT_WINDOW_S
+from gateway.core.signing import DEFAULT_WINDOW_S
 from simulators.police.server import PoliceSimulator, ServerTls
 
 

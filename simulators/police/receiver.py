@@ -9,9 +9,9 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from gateway.clock import Clock
-from gateway.config.base import StrictModel
-from gateway.forwarding.signing import (
+from gateway.core.clock import Clock
+from gateway.core.config import StrictModel
+from gateway.core.signing import (
     IDEMPOTENCY_HEADER,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from gateway.clock import Clock, SystemClock
-from gateway.forwarding.signing import DEFAULT_WINDOW_S
+from gateway.core.clock import Clock, SystemClock
+from gateway.core.signing import DEFAULT_WINDOW_S
 from simulators.net import url_host
 from simulators.police.apps import ALERTS_PATH, alerts_app, control_app
 from simulators.police.ledger import Ledger, ReceivedAlert

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gateway.config.loader import load_config
-from gateway.config.models import GatewayConfig
+from gateway.app.config import GatewayConfig, load_config
 
 SCHOOL = """\
 site: {id: s1, name: School One, timezone: Asia/Shanghai}

@@ -11,11 +11,11 @@ import httpx
 import pytest
 
 from gateway.alerts.manager import AlertActionError, AlertNotFound
-from gateway.alerts.model import AlertState, Severity
-from gateway.api.app import create_api
-from gateway.app import Gateway
-from gateway.clock import VirtualClock
-from gateway.events import Event
+from gateway.app.api.app import create_api
+from gateway.app.gateway import Gateway
+from gateway.core.alerts import AlertState, Severity
+from gateway.core.clock import VirtualClock
+from gateway.core.events import Event
 from tests.core.support import school_config
 
 
@@ -30,7 +30,7 @@ async def gateway(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 async def alerts(gateway: Gateway) -> list:  # type: ignore[type-arg]
-    return await gateway.store.run(lambda: gateway.store.list_sync())
+    return await gateway.store.alerts.newest()
 
 
 async def panic_alerts(gateway: Gateway) -> list:  # type: ignore[type-arg]
@@ -71,7 +71,7 @@ async def test_panic_alert_is_never_closed_by_the_system_only_by_an_operator(
     await gateway.manager.act(alert.id, "resolve", "li.wei", "false alarm: pressed by a pupil")
     closed = await gateway.manager.act(alert.id, "close", "zhang.min")
     assert closed.state is AlertState.CLOSED
-    history = await gateway.store.run(lambda: gateway.store.history_sync(alert.id))
+    history = await gateway.store.alerts.history(alert.id)
     assert [(h.action, h.actor) for h in history] == [
         ("raised", "system"), ("ack", "li.wei"), ("resolve", "li.wei"), ("close", "zhang.min")]
     assert history[2].note == "false alarm: pressed by a pupil"
@@ -112,7 +112,7 @@ async def test_non_latching_alert_auto_resolves_when_the_condition_clears(
     await gateway.settle()
     [alert] = await alerts(gateway)
     assert alert.state is AlertState.RESOLVED
-    history = await gateway.store.run(lambda: gateway.store.history_sync(alert.id))
+    history = await gateway.store.alerts.history(alert.id)
     assert history[-1].action == "auto_resolved"
 
 

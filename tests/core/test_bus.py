@@ -2,8 +2,8 @@
 
 import asyncio
 
-from gateway.bus import EventBus
-from gateway.events import Event
+from gateway.core.bus import EventBus
+from gateway.core.events import Event
 
 
 async def test_urgent_events_overtake_bulk() -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.config.loader import ConfigError, load_config
+from gateway.app.config import load_config
+from gateway.core.configfile import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -203,13 +204,13 @@ def test_bad_title_placeholder(tmp_path: Path) -> None:
 
 def test_check_config_command_exits_1_with_the_report(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD.replace("zone: gate", "zone: roof"))
-    result = subprocess.run([sys.executable, "-m", "gateway.cli", "check-config", str(path)],
+    result = subprocess.run([sys.executable, "-m", "gateway.cli.main", "check-config", str(path)],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert f"{path}:{line(GOOD, 'zone: gate')}: devices[0].zone: unknown zone 'roof'" \
         in result.stderr
     assert "Traceback" not in result.stderr
-    ok = subprocess.run([sys.executable, "-m", "gateway.cli", "check-config",
+    ok = subprocess.run([sys.executable, "-m", "gateway.cli.main", "check-config",
                          str(REPO / "config" / "school.yaml")],
                         capture_output=True, text=True, timeout=60)
     assert ok.returncode == 0, ok.stderr

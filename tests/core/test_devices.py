@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from gateway.bus import EventBus
-from gateway.clock import VirtualClock
-from gateway.config.base import DeviceBase
-from gateway.devices import DeviceRegistry
-from gateway.events import AVAILABILITY, Event
+from gateway.core.bus import EventBus
+from gateway.core.clock import VirtualClock
+from gateway.core.config import DeviceBase
+from gateway.core.events import AVAILABILITY, Event
+from gateway.devices.registry import DeviceRegistry
 
 
 async def test_a_device_its_adapter_reports_back_is_watched_for_silence_again() -> None:

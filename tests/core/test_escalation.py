@@ -6,13 +6,14 @@ outbox to be looked at; a newer revision for a channel folds into its undelivere
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from gateway.alerts.model import (
+from gateway.app.config import GatewayConfig, load_config
+from gateway.app.gateway import Gateway
+from gateway.core.alerts import (
     Alert,
     AlertSpec,
     AlertState,
@@ -21,12 +22,9 @@ from gateway.alerts.model import (
     EscalationStep,
     Severity,
 )
-from gateway.app import Gateway
-from gateway.clock import VirtualClock
-from gateway.config.loader import load_config
-from gateway.config.models import GatewayConfig
-from gateway.store.sqlite import HistoryEntry
-from gateway.timefmt import iso
+from gateway.core.clock import VirtualClock
+from gateway.core.repositories import HistoryEntry
+from gateway.core.timefmt import iso
 
 START = 1_767_225_600.0
 
@@ -92,13 +90,13 @@ async def advance(gateway: Gateway, clock: VirtualClock, seconds: float) -> None
 
 
 async def stored(gateway: Gateway, alert_id: str) -> Alert:
-    alert = await gateway.store.run(lambda: gateway.store.get_sync(alert_id))
+    alert = await gateway.store.alerts.get(alert_id)
     assert alert is not None
     return alert
 
 
 async def history(gateway: Gateway, alert_id: str) -> list[HistoryEntry]:
-    return await gateway.store.run(lambda: gateway.store.history_sync(alert_id))
+    return await gateway.store.alerts.history(alert_id)
 
 
 async def escalations(gateway: Gateway, alert_id: str) -> list[tuple[float, str]]:
@@ -108,15 +106,10 @@ async def escalations(gateway: Gateway, alert_id: str) -> list[tuple[float, str]
 
 async def outbox(gateway: Gateway, alert_id: str) -> dict[str, list[tuple[int, str]]]:
     """Per channel, the (revision, severity) of each outbox job of the alert, in order."""
-    rows: Sequence[tuple[str, int, str]] = await gateway.store.run(
-        lambda: gateway.store.db.execute(
-            "SELECT channel, revision, body FROM outbox WHERE alert_id = ? ORDER BY id",
-            (alert_id,)).fetchall())
     jobs: dict[str, list[tuple[int, str]]] = {}
-    for channel, revision, body in rows:
-        document = json.loads(body)
-        assert document["revision"] == revision
-        jobs.setdefault(channel, []).append((revision, document["severity"]))
+    for job in await gateway.store.outbox.jobs(alert_id):
+        assert job.payload.alert.revision == job.revision
+        jobs.setdefault(job.channel, []).append((job.revision, job.payload.alert.severity.value))
     return jobs
 
 

@@ -11,8 +11,8 @@ import pytest
 from pydantic import SecretStr
 
 from adapters.onvif.config import CameraConfig
-from gateway.alerts.model import Alert, AlertState, Category, Severity
-from gateway.evidence import EvidenceLinker
+from gateway.app.evidence import EvidenceLinker
+from gateway.core.alerts import Alert, AlertState, Category, Severity
 
 
 def camera(camera_id: str, zone: str, analysed: bool = True) -> CameraConfig:

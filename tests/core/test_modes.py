@@ -12,14 +12,15 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.alerts.model import AlertSpec, Category, Severity
-from gateway.api.app import create_api
-from gateway.app import Gateway
-from gateway.clock import VirtualClock
-from gateway.config.loader import ConfigError, load_config
-from gateway.config.models import GatewayConfig
-from gateway.events import Event
-from gateway.modes import Mode, ModeBook, ModeConflict, ModeNotFound
+from gateway.app.api.app import create_api
+from gateway.app.config import GatewayConfig, load_config
+from gateway.app.gateway import Gateway
+from gateway.core.alerts import AlertSpec, Category, Severity
+from gateway.core.clock import VirtualClock
+from gateway.core.configfile import ConfigError
+from gateway.core.events import Event
+from gateway.core.modes import Mode, ModeBook, ModeConflict, ModeNotFound
+from gateway.core.repositories import ModeAuditEntry
 from tests.core.support import school_config
 
 T0 = 1_767_225_600.0  # VirtualClock's start: 2026-01-01 08:00 in Shanghai
@@ -97,10 +98,13 @@ def client(gateway: Gateway) -> httpx.AsyncClient:
                              base_url="http://gateway")
 
 
-def rows(gateway: Gateway, query: str, *args: Any) -> Any:
-    def fetch() -> list[tuple[Any, ...]]:
-        return gateway.store.db.execute(query, args).fetchall()
-    return gateway.store.run(fetch)
+async def audit(gateway: Gateway, mode_id: str | None = None) -> list[ModeAuditEntry]:
+    """The modes' audit, oldest first."""
+    return list(reversed(await gateway.store.modes.audit(1000, mode_id)))
+
+
+async def stored_modes(gateway: Gateway) -> int:
+    return len({entry.mode_id for entry in await audit(gateway)})
 
 
 def mode_messages(queue: asyncio.Queue[dict[str, Any]]) -> list[tuple[str, str]]:
@@ -168,15 +172,14 @@ async def test_a_drill_survives_a_restart_and_one_that_expired_meanwhile_is_reco
         await gateway.settle()
         assert gateway.modes.drill("a3", clock.now()) == long
         assert gateway.modes.get(short.id) is None
-        audit = await gateway.mode_service.audit()
-        assert [(a.mode_id, a.change, a.at) for a in audit if a.change == "expired"] == [
+        expiries = await gateway.mode_service.audit()
+        assert [(a.mode_id, a.change, a.at) for a in expiries if a.change == "expired"] == [
             (short.id, "expired", T0 + 600)]
         await clock.advance(2400)
         await gateway.settle()
         assert gateway.modes.drill("a3", clock.now()) is None
-        assert await rows(gateway, "SELECT change, at FROM mode_audit WHERE mode_id = ? "
-                                   "ORDER BY id", long.id) == [("started", T0),
-                                                               ("expired", T0 + 3600)]
+        assert [(a.change, a.at) for a in await audit(gateway, long.id)] == [
+            ("started", T0), ("expired", T0 + 3600)]
 
 
 PLANNED = """\
@@ -206,11 +209,10 @@ async def test_a_planned_drill_covers_its_window_once_across_restarts(
         await clock.advance(1200)
         await gateway.settle()
         assert gateway.modes.drill("a3", clock.now()) is None
-        assert await rows(gateway, "SELECT mode_id, change, actor FROM mode_audit "
-                                   "ORDER BY id") == [(planned.id, "scheduled", "config"),
-                                                      (planned.id, "expired", "system")]
+        assert [(a.mode_id, a.change, a.actor) for a in await audit(gateway)] == [
+            (planned.id, "scheduled", "config"), (planned.id, "expired", "system")]
     async with Gateway(config, VirtualClock(T0 + 7200), run_adapters=False) as gateway:
-        assert await rows(gateway, "SELECT COUNT(*) FROM modes") == [(1,)]
+        assert await stored_modes(gateway) == 1
         assert gateway.modes.active(T0 + 7200) == []
 
 
@@ -274,10 +276,8 @@ async def test_ending_maintenance_early_restarts_supervision_from_then(
     await heard.advance(2)
     await gateway.settle()
     assert availability(gateway) == "offline"
-    assert await rows(gateway, "SELECT change, actor, note, at FROM mode_audit "
-                               "ORDER BY id") == [("started", "li.wei", "", T0 + 30),
-                                                  ("ended", "zhang.min", "done early",
-                                                   T0 + 300)]
+    assert [(a.change, a.actor, a.note, a.at) for a in await audit(gateway)] == [
+        ("started", "li.wei", "", T0 + 30), ("ended", "zhang.min", "done early", T0 + 300)]
 
 
 def with_police(config: GatewayConfig, tmp_path: Path) -> GatewayConfig:
@@ -299,10 +299,9 @@ async def test_a_drill_alert_is_never_sent_to_a_channel_that_does_not_take_drill
             category=Category.PANIC, severity=Severity.CRITICAL, title="Alarm A301",
             channels=("police", "log"), latching=True, ts=T0, drill=True))
         await gateway.settle()
-        [(alert_id, drilled)] = await rows(gateway, "SELECT id, drill FROM alerts")
-        assert drilled == 1
-        assert await rows(gateway, "SELECT channel FROM outbox WHERE alert_id = ?",
-                          alert_id) == [("log",)]
+        [alert] = await gateway.store.alerts.newest()
+        assert alert.drill
+        assert [job.channel for job in await gateway.store.outbox.jobs(alert.id)] == ["log"]
 
 
 # -- the API's guards -------------------------------------------------------------------
@@ -318,7 +317,7 @@ async def test_changing_modes_needs_the_operator_token(gateway: Gateway) -> None
             **body, "device_id": "pb-1", "action": "mark"})).status_code == 401
         assert (await api.post("/modes/x/end", json={"actor": "a"})).status_code == 401
         assert (await api.get("/modes")).status_code == 200  # reading is open, like alerts
-        assert await rows(gateway, "SELECT COUNT(*) FROM modes") == [(0,)]
+        assert await stored_modes(gateway) == 0
 
 
 @pytest.mark.parametrize(("path", "body", "status"), [
@@ -342,7 +341,7 @@ async def test_bad_mode_requests_are_refused(gateway: Gateway, path: str,
     async with client(gateway) as api:
         response = await api.post(path, json=body, headers=AUTH)
         assert response.status_code == status, response.text
-    assert await rows(gateway, "SELECT COUNT(*) FROM modes") == [(0,)]
+    assert await stored_modes(gateway) == 0
 
 
 async def test_a_mode_ends_once_and_a_device_has_one_maintenance_at_a_time(

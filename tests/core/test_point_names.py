@@ -29,11 +29,11 @@ from adapters.onvif.config import CameraConfig
 from adapters.registry import AdapterSettings, DeviceConfig, point_names
 from adapters.video.camera import AnalyticsCamera
 from adapters.video.snapshot import SnapshotCredentials
-from gateway.bus import EventBus
-from gateway.clock import VirtualClock
-from gateway.config.base import DeviceBase
-from gateway.config.loader import load_yaml
-from gateway.events import AVAILABILITY, Event
+from gateway.core.bus import EventBus
+from gateway.core.clock import VirtualClock
+from gateway.core.config import DeviceBase
+from gateway.core.configfile import load_yaml
+from gateway.core.events import AVAILABILITY, Event
 from simulators.camera import CameraControl, CameraSimulator, InjectedEvent
 from simulators.modbus import FirePanelSimulator, GateControllerSimulator
 from simulators.mqtt_devices.messages import initial_state, messages_for

@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gateway.config.loader import load_config
-from gateway.runner import Serving, serving
+from gateway.app.config import load_config
+from gateway.app.runner import Serving, serving
 from simulators.camera.control import CameraControl
 from simulators.camera.scene import SceneRenderer
 from simulators.camera.server import CameraSimulator

@@ -11,7 +11,7 @@ from tests.conftest import Broker
 
 def test_demo_runs_the_school_and_the_police_receive_an_alert(mosquitto: Broker) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "gateway.cli", "demo", "--api-port", "0", "--every-s", "1.5",
+        [sys.executable, "-m", "gateway.cli.main", "demo", "--api-port", "0", "--every-s", "1.5",
          "--seconds", "8"],
         capture_output=True, text=True, timeout=120,
         env={**os.environ, "MQTT_URL": f"mqtt://127.0.0.1:{mosquitto.port}"})

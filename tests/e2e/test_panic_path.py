@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gateway.config.loader import load_config
-from gateway.runner import Serving, serving
+from gateway.app.config import load_config
+from gateway.app.runner import Serving, serving
 from simulators.mqtt_devices.fleet import MqttDeviceFleet
 from simulators.police.receiver import Mode
 from simulators.police.server import PoliceSimulator
@@ -39,8 +39,9 @@ def config_path(tmp_path: Path, mosquitto: Broker, police: PoliceSimulator) -> P
 @pytest.fixture
 async def fleet(config_path: Path, mosquitto: Broker) -> AsyncIterator[MqttDeviceFleet]:
     """The config's MQTT devices, simulated."""
-    fleet = MqttDeviceFleet.from_site(load_config(config_path), mosquitto.host, mosquitto.port,
-                                      client_id="e2e-devices", heartbeats=False)
+    config = load_config(config_path)
+    fleet = MqttDeviceFleet.from_site(config.adapters.mqtt, config.devices, mosquitto.host,
+                                      mosquitto.port, client_id="e2e-devices", heartbeats=False)
     await fleet.start()
     yield fleet
     await fleet.stop()
@@ -142,7 +143,8 @@ async def test_live_stream_carries_the_new_alert(
 
 
 def run_gateway(config: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "gateway.cli", "run", "--config", str(config)],
+    return subprocess.Popen([sys.executable, "-m", "gateway.cli.main", "run", "--config",
+                             str(config)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
 

@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
 
-from gateway.alerts.model import Alert, AlertState, Category, Severity
-from gateway.clock import Clock, SystemClock
-from gateway.config.models import ClientTlsConfig, PoliceHttpChannelConfig
+from gateway.core.alerts import Alert, AlertRevision, AlertState, Category, Place, Severity
+from gateway.core.clock import Clock, SystemClock
 from gateway.forwarding.channel import ForwardJob
-from gateway.forwarding.document import Place, alert_document, encode
+from gateway.forwarding.config import ClientTlsConfig, PoliceHttpChannelConfig
+from gateway.forwarding.document import alert_document
 from gateway.forwarding.http_channel import PoliceHttpChannel
 
 SECRET = "police-test-secret"
@@ -24,9 +24,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 _job_ids = itertools.count(1)
 
 
-def panic_document(alert_id: str = "a-0001", revision: int = 1,
-                   state: AlertState = AlertState.OPEN) -> dict[str, Any]:
-    """The document of a panic alert in room A301, as the gateway sends it."""
+def panic_revision(alert_id: str = "a-0001", revision: int = 1,
+                   state: AlertState = AlertState.OPEN) -> AlertRevision:
+    """One revision of a panic alert in room A301, as the gateway stores it for channels."""
     alert = Alert(
         id=alert_id, key="panic:pb-a-301", rule_id="panic", site="no7-middle",
         device_id="pb-a-301", zone="building-a-3f", category=Category.PANIC,
@@ -36,17 +36,22 @@ def panic_document(alert_id: str = "a-0001", revision: int = 1,
         revision=revision, evidence=(f"/api/evidence/{alert_id}/snapshot.jpg",))
     place = Place(site_name="第七中学", zone_name="A栋3楼", building="A", floor="3F",
                   device_name="Room A301 panic button", device_type="panic_button")
-    return alert_document(alert, place, SHANGHAI, updated_at=1_772_410_500.0 + revision,
-                          evidence_base_url="https://gw.example.edu.cn")
+    return AlertRevision(alert, place, updated_at=1_772_410_500.0 + revision,
+                         timezone="Asia/Shanghai", evidence_base_url="https://gw.example.edu.cn")
 
 
-def forward_job(alert_id: str = "a-0001", revision: int = 1, channel: str = "police",
-                body: str | None = None) -> ForwardJob:
+def panic_document(alert_id: str = "a-0001", revision: int = 1,
+                   state: AlertState = AlertState.OPEN) -> dict[str, Any]:
+    """The document of a panic alert in room A301, as the gateway sends it."""
+    return alert_document(panic_revision(alert_id, revision, state))
+
+
+def forward_job(alert_id: str = "a-0001", revision: int = 1,
+                channel: str = "police") -> ForwardJob:
     """The outbox job for one revision of a panic alert."""
-    text = body if body is not None else encode(panic_document(alert_id, revision))
     return ForwardJob(id=next(_job_ids), alert_id=alert_id, channel=channel, revision=revision,
-                      idempotency_key=f"{alert_id}:{revision}", body=text,
-                      created_at=1_772_410_500.0)
+                      idempotency_key=f"{alert_id}:{revision}",
+                      payload=panic_revision(alert_id, revision), created_at=1_772_410_500.0)
 
 
 def police_config(url: str, secret: str = SECRET, timeout_s: float = 2.0,

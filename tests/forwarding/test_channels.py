@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 from pydantic import TypeAdapter
 
-from gateway.clock import VirtualClock
-from gateway.config.loader import ConfigError, load_config
-from gateway.config.models import ChannelConfig
+from gateway.app.config import load_config
+from gateway.core.clock import VirtualClock
+from gateway.core.configfile import ConfigError
 from gateway.forwarding.channel import Channel
 from gateway.forwarding.channels import build_channel
+from gateway.forwarding.config import ChannelConfig
 from gateway.forwarding.file_channel import FileChannel
 from gateway.forwarding.http_channel import PoliceHttpChannel
 

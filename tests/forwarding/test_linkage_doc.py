@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from gateway.core.signing import sign
 from gateway.forwarding.channel import DeliveryError
 from gateway.forwarding.document import encode
-from gateway.forwarding.signing import sign
 from tests.forwarding.support import SECRET, forward_job, panic_document, police_channel
 from tests.helpers import free_port, wait_for_port
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from gateway.clock import SystemClock
-from gateway.config.models import ClientTlsConfig
+from gateway.core.clock import SystemClock
 from gateway.forwarding.channel import DeliveryError, Receipt
+from gateway.forwarding.config import ClientTlsConfig
 from gateway.forwarding.http_channel import PoliceHttpChannel
 from simulators.police import PoliceSimulator, ServerTls
 from tests.forwarding.certs import Pki, make_pki

@@ -5,10 +5,11 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from gateway.clock import SystemClock, VirtualClock
+from gateway.core.clock import SystemClock, VirtualClock
+from gateway.core.signing import sign
 from gateway.forwarding.channel import DeliveryError
+from gateway.forwarding.document import linkage_body
 from gateway.forwarding.http_channel import PoliceHttpChannel
-from gateway.forwarding.signing import sign
 from simulators.police import PoliceSimulator
 from tests.forwarding.support import (
     SECRET,
@@ -41,7 +42,7 @@ async def test_headers_and_body_are_exactly_as_specified() -> None:
         receipt = await channel.deliver(job)
     [(request_line, headers, body)] = peer.requests
     assert request_line == "POST /api/alerts HTTP/1.1"
-    assert body == job.body.encode("utf-8")
+    assert body == linkage_body(job.payload)
     assert headers["content-type"] == "application/json"
     assert headers["idempotency-key"] == "a-1002:3"
     assert headers["x-campusgw-timestamp"] == "1772410501"

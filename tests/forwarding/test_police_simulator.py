@@ -6,10 +6,10 @@ from pathlib import Path
 
 import httpx
 
-from gateway.clock import SystemClock
+from gateway.core.clock import SystemClock
+from gateway.core.signing import sign
 from gateway.forwarding.document import encode
 from gateway.forwarding.http_channel import PoliceHttpChannel
-from gateway.forwarding.signing import sign
 from simulators.police import PoliceSimulator
 from tests.forwarding.support import SECRET, forward_job, panic_document, police_channel
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.forwarding.signing import (
+from gateway.core.signing import (
     BAD_SIGNATURE,
     BAD_TIMESTAMP,
     MISSING_SIGNATURE,

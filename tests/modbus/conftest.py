@@ -19,10 +19,10 @@ from adapters.modbus import (
     build_endpoint_adapters,
 )
 from adapters.modbus.poller import DevicePoller
-from gateway.bus import EventBus
-from gateway.clock import Clock, VirtualClock
-from gateway.config.base import DeviceBase
-from gateway.events import AVAILABILITY, Event, PointValue
+from gateway.core.bus import EventBus
+from gateway.core.clock import Clock, VirtualClock
+from gateway.core.config import DeviceBase
+from gateway.core.events import AVAILABILITY, Event, PointValue
 
 
 class Recorder:

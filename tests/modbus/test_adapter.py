@@ -6,8 +6,8 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-from gateway.clock import VirtualClock
-from gateway.events import AVAILABILITY
+from gateway.core.clock import VirtualClock
+from gateway.core.events import AVAILABILITY
 from simulators.modbus import FirePanelSimulator, GateControllerSimulator
 from tests.modbus.conftest import Recorder, fire_panel, gate_controller, pollers
 

@@ -9,9 +9,10 @@ import pytest
 from adapters.base import AdapterContext
 from adapters.modbus import ModbusConfigError, ModbusSettings, build_adapters
 from adapters.modbus.config import FirePanelConfig, SerialConnection, reference_errors
-from gateway.bus import EventBus
-from gateway.clock import VirtualClock
-from gateway.config.loader import ConfigError, load_config
+from gateway.app.config import load_config
+from gateway.core.bus import EventBus
+from gateway.core.clock import VirtualClock
+from gateway.core.configfile import ConfigError
 
 HEAD = """\
 site: {id: school-1, name: No. 1 Middle School}

@@ -12,8 +12,8 @@ import pytest
 
 from adapters.modbus import ModbusSettings, build_endpoint_adapters
 from adapters.modbus.config import PollingDefaults
-from gateway.clock import SystemClock, VirtualClock
-from gateway.events import AVAILABILITY
+from gateway.core.clock import SystemClock, VirtualClock
+from gateway.core.events import AVAILABILITY
 from simulators.modbus import FirePanelSimulator
 from tests.modbus.conftest import Recorder, fire_panel, pollers
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.clock import VirtualClock
+from gateway.core.clock import VirtualClock
 from simulators.modbus import FirePanelSimulator
 from tests.helpers import free_port, require_binary
 from tests.modbus.conftest import Recorder, fire_panel, pollers

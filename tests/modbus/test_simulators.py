@@ -8,7 +8,7 @@ import json
 
 from pymodbus.client import AsyncModbusTcpClient
 
-from gateway.clock import VirtualClock
+from gateway.core.clock import VirtualClock
 from simulators.modbus import FirePanel, FirePanelSimulator, GateControllerSimulator
 from simulators.modbus.fire_panel import FIRE, NONE, PRE_ALARM, ZoneState
 from tests.modbus.conftest import Recorder, fire_panel, pollers

@@ -20,9 +20,9 @@ from adapters.mqtt import (
     PanicButtonConfig,
 )
 from adapters.mqtt.config import MqttDeviceBase
-from gateway.bus import EventBus
-from gateway.clock import Clock, VirtualClock
-from gateway.events import Event
+from gateway.core.bus import EventBus
+from gateway.core.clock import Clock, VirtualClock
+from gateway.core.events import Event
 from simulators.mqtt_devices import MqttDeviceFleet
 from simulators.mqtt_devices.control import ControlServer
 

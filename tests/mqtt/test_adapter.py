@@ -9,8 +9,8 @@ import pytest
 
 from adapters.base import AdapterContext
 from adapters.mqtt import build_adapters
-from gateway.bus import EventBus
-from gateway.clock import VirtualClock
+from gateway.core.bus import EventBus
+from gateway.core.clock import VirtualClock
 from tests.conftest import Broker
 from tests.mqtt.rig import (
     SITE,

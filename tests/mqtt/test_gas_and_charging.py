@@ -11,7 +11,7 @@ from pydantic import TypeAdapter
 
 from adapters.mqtt import ChargingMonitorConfig, GasDetectorConfig
 from adapters.registry import DeviceConfig
-from gateway.config.loader import load_yaml
+from gateway.core.configfile import load_yaml
 from simulators.mqtt_devices import InvalidValue, UnsupportedAction
 from simulators.mqtt_devices.control import run_line
 from simulators.mqtt_devices.messages import initial_state, messages_for

@@ -13,8 +13,8 @@ from adapters.mqtt.ingest import MessageIngest
 from adapters.mqtt.routing import TopicRouter
 from adapters.mqtt.topics import covers, filter_matches, minimal_filters
 from adapters.mqtt.values import parse_json
-from gateway.clock import VirtualClock
-from gateway.events import Event
+from gateway.core.clock import VirtualClock
+from gateway.core.events import Event
 from tests.mqtt.rig import PREFIX, SITE, gate_sensor, panic_button
 
 

@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from adapters.mqtt import PointMapping
-from gateway.clock import VirtualClock
+from gateway.core.clock import VirtualClock
 from tests.conftest import Broker
 from tests.mqtt.rig import PREFIX, fleet_rig, gate_sensor, panic_button
 

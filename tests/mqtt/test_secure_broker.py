@@ -15,8 +15,8 @@ import pytest
 from adapters.base import AdapterContext
 from adapters.mqtt import MqttAdapter, MqttSettings
 from adapters.mqtt.config import MqttTlsConfig
-from gateway.bus import EventBus
-from gateway.clock import VirtualClock
+from gateway.core.bus import EventBus
+from gateway.core.clock import VirtualClock
 from tests.helpers import eventually, free_port, require_binary, wait_for_port
 from tests.mqtt.rig import (
     SITE,

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from adapters.mqtt import PointMapping
-from gateway.clock import VirtualClock
+from gateway.core.clock import VirtualClock
 from simulators.mqtt_devices import MqttDeviceFleet, UnknownDevice, UnsupportedAction
 from simulators.mqtt_devices.control import run_line
 from simulators.mqtt_devices.messages import messages_for
@@ -30,7 +30,7 @@ from tests.mqtt.rig import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-COMMAND = "import typer; from simulators.mqtt_devices import command; typer.run(command)"
+COMMAND = "import typer; from gateway.demo.mqtt_devices import command; typer.run(command)"
 
 
 async def test_http_control_presses_buttons_and_says_what_is_wrong(mosquitto: Broker) -> None:

@@ -14,9 +14,9 @@ from pydantic import SecretStr
 from adapters.base import AdapterContext
 from adapters.onvif.adapter import CameraAdapter
 from adapters.onvif.config import CameraConfig, OnvifSettings
-from gateway.bus import EventBus
-from gateway.clock import Clock, SystemClock
-from gateway.events import AVAILABILITY, Event
+from gateway.core.bus import EventBus
+from gateway.core.clock import Clock, SystemClock
+from gateway.core.events import AVAILABILITY, Event
 from simulators.camera import CameraSimulator
 
 PASSWORD = "s3cret-cam"

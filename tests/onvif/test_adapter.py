@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from adapters.onvif.errors import CorruptSnapshot
-from gateway.clock import VirtualClock
-from gateway.events import AVAILABILITY, Availability, Quality
+from gateway.core.clock import VirtualClock
+from gateway.core.events import AVAILABILITY, Availability, Quality
 from simulators.camera import CameraControl, CameraSimulator, InjectedEvent
 from tests.onvif.harness import FAST, Harness, camera_config, running
 

@@ -16,8 +16,8 @@ from adapters.onvif.config import (
 )
 from adapters.onvif.topics import Notification, TopicTable, raw_point
 from adapters.registry import AdapterSettings, DeviceConfig
-from gateway.bus import EventBus
-from gateway.clock import VirtualClock
+from gateway.core.bus import EventBus
+from gateway.core.clock import VirtualClock
 
 CAMERA = {"type": "camera", "id": "cam-a-1f-exit", "name": "Building A 1F east exit",
           "zone": "building-a-1f", "host": "10.0.3.21", "username": "gateway",

@@ -12,7 +12,7 @@ import pytest
 from pydantic import SecretStr
 
 from adapters.onvif.config import CameraConfig
-from gateway.events import AVAILABILITY, Availability
+from gateway.core.events import AVAILABILITY, Availability
 from tests.helpers import free_port, wait_for_port
 from tests.onvif.harness import Harness
 from tests.onvif.peers import PEERS, ROOT, require_ipycam

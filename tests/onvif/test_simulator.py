@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from lxml import etree
 
-from gateway.clock import VirtualClock
+from gateway.core.clock import VirtualClock
 from simulators.camera import CameraControl, CameraSimulator
 from tests.helpers import free_port, wait_for_port
 from tests.onvif.harness import PASSWORD

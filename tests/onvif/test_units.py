@@ -12,7 +12,7 @@ from adapters.onvif.client import camera_time, check_jpeg
 from adapters.onvif.errors import CorruptSnapshot
 from adapters.onvif.pullpoint import lifetime_s, notification
 from adapters.onvif.security import CameraClockOffset, ClockedUsernameToken
-from gateway.clock import VirtualClock
+from gateway.core.clock import VirtualClock
 from simulators.camera.soap import NAMESPACES, SoapFault
 from simulators.camera.wsse import UsernameTokenVerifier
 

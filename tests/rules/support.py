@@ -8,10 +8,9 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from gateway.alerts.model import AlertSpec, ClearSpec
-from gateway.config.loader import load_config
-from gateway.config.models import GatewayConfig
-from gateway.events import Event, PointValue, Quality
+from gateway.app.config import GatewayConfig, load_config
+from gateway.core.alerts import AlertSpec, ClearSpec
+from gateway.core.events import Event, PointValue, Quality
 from rules.compiled import CompiledRuleEngine
 from rules.engine import ModeLookup, Outcome
 from rules.timers import MemoryHeldLog

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from gateway.alerts.model import AlertSpec, Category, Severity
-from gateway.events import Quality
-from gateway.modes import Mode, ModeBook
+from gateway.core.alerts import AlertSpec, Category, Severity
+from gateway.core.events import Quality
+from gateway.core.modes import Mode, ModeBook
 from rules.compiled import CALENDAR_RULE
 from tests.rules.support import Driver, local, rule, site_config
 

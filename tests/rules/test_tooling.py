@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from gateway.cli import app
-from gateway.config.loader import ConfigError
+from gateway.cli.main import app
+from gateway.core.configfile import ConfigError
 from tests.rules.support import SITE, rule, site_config
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,9 +15,9 @@ from adapters.video.adapter import VideoAnalyticsAdapter
 from adapters.video.camera import AnalyticsCamera
 from adapters.video.config import RegionConfig, VideoAnalyticsConfig, VideoSettings
 from adapters.video.snapshot import SnapshotCredentials
-from gateway.bus import EventBus
-from gateway.clock import VirtualClock
-from gateway.events import Event
+from gateway.core.bus import EventBus
+from gateway.core.clock import VirtualClock
+from gateway.core.events import Event
 from simulators.camera import CameraSimulator
 from simulators.camera.scene import SceneRenderer
 

@@ -13,8 +13,8 @@ from adapters.video.config import RegionConfig, VideoAnalyticsConfig
 from adapters.video.evidence import EvidenceRecorder, FrameRing, UnknownCamera
 from adapters.video.frames import CorruptFrame, decode_jpeg
 from adapters.video.points import PointPublisher, PointReading
-from gateway.bus import EventBus
-from gateway.events import Quality
+from gateway.core.bus import EventBus
+from gateway.core.events import Quality
 from simulators.camera.scene import SceneRenderer, SceneState
 
 

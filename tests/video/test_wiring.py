@@ -14,8 +14,8 @@ from adapters.video import build_adapters, find_video_adapter
 from adapters.video.adapter import VideoAnalyticsAdapter
 from adapters.video.config import VideoSettings
 from adapters.video.evidence import UnknownCamera
-from gateway.bus import EventBus
-from gateway.clock import VirtualClock
+from gateway.core.bus import EventBus
+from gateway.core.clock import VirtualClock
 from tests.video.harness import PASSWORD, USER, exit_region, simulator, wait_for
 
 

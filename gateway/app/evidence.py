@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from adapters.onvif.config import CameraConfig
 from adapters.video.adapter import VideoAnalyticsAdapter
 from gateway.alerts.manager import AlertManager
-from gateway.alerts.model import Alert
-from gateway.config.base import DeviceBase
+from gateway.core.alerts import Alert
+from gateway.core.config import DeviceBase
 
 log = logging.getLogger(__name__)
 

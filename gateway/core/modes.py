@@ -7,7 +7,7 @@ the maintenance is over. Every mode has an expiry.
 
 `ModeBook` answers "is this zone in a drill, is this device in maintenance, now?" for
 every alert raised, so it is a pair of dicts and never does I/O. Storing, auditing and
-announcing changes is `gateway.mode_service`'s job.
+announcing changes is `gateway.modes.service`'s job.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import tzinfo
 from typing import Any, Literal
 
-from gateway.timefmt import iso
+from gateway.core.timefmt import iso
 
 ModeKind = Literal["drill", "maintenance"]
 MaintenanceAction = Literal["mark", "suppress"]

@@ -32,9 +32,9 @@ from adapters.mqtt.config import (
     PanicButtonConfig,
 )
 from adapters.video.camera import NoFrame
-from gateway.app import Gateway
-from gateway.config.loader import load_config
-from gateway.runner import serving
+from gateway.app.config import load_config
+from gateway.app.gateway import Gateway
+from gateway.app.runner import serving
 from simulators.camera.control import CameraControl
 from simulators.camera.server import CameraSimulator
 from simulators.modbus import FirePanelSimulator, GateControllerSimulator
@@ -44,7 +44,7 @@ from simulators.police.server import PoliceSimulator
 
 log = logging.getLogger("campusgw.demo")
 
-SCHOOL_CONFIG = Path(__file__).resolve().parents[1] / "config" / "school.yaml"
+SCHOOL_CONFIG = Path(__file__).resolve().parents[2] / "config" / "school.yaml"
 
 # The Modbus devices of config/school.yaml: environment variable of the port -> simulator.
 FIRE_PANELS = {"FIRE_PANEL_A_PORT": 4, "FIRE_PANEL_B_PORT": 3, "FIRE_PANEL_DORM_PORT": 6}
@@ -131,7 +131,7 @@ async def run_demo(api_port: int, every_s: float, seconds: float) -> int:
         })
         config = load_config(SCHOOL_CONFIG)
         fleet = MqttDeviceFleet.from_site(
-            config, mqtt_host, mqtt_port,
+            config.adapters.mqtt, config.devices, mqtt_host, mqtt_port,
             client_id=f"campusgw-demo-devices-{secrets.token_hex(3)}")
         try:
             async with serving(config) as running:

@@ -13,23 +13,22 @@ from adapters.registry import adapter_factories
 from adapters.video import find_video_adapter
 from adapters.video.adapter import VideoAnalyticsAdapter
 from gateway.alerts.escalation import Escalator
-from gateway.alerts.feed import AlertFeed
 from gateway.alerts.manager import AlertManager
-from gateway.alerts.model import Alert, AlertSpec
-from gateway.backoff import Backoff
-from gateway.bus import EventBus
-from gateway.clock import Clock, SystemClock, sleep_until
-from gateway.config.models import GatewayConfig
-from gateway.devices import DeviceRegistry
-from gateway.events import Availability, Event
-from gateway.evidence import EvidenceLinker
+from gateway.app.config import GatewayConfig
+from gateway.app.evidence import EvidenceLinker
+from gateway.core.alerts import Alert, AlertSpec, Place
+from gateway.core.backoff import Backoff
+from gateway.core.bus import EventBus
+from gateway.core.clock import Clock, SystemClock, sleep_until
+from gateway.core.events import Availability, Event
+from gateway.core.feed import AlertFeed
+from gateway.core.modes import ModeBook
+from gateway.core.repositories import Store
+from gateway.devices.registry import DeviceRegistry
 from gateway.forwarding.channels import build_channel
-from gateway.forwarding.document import Place
 from gateway.forwarding.worker import OutboxWorker
-from gateway.mode_service import ModeService
-from gateway.modes import ModeBook
-from gateway.store.held import StoreHeldLog
-from gateway.store.sqlite import AlertStore
+from gateway.modes.service import ModeService
+from gateway.store.open import open_store
 from rules.compiled import CompiledRuleEngine
 from rules.engine import RuleEngine
 
@@ -46,15 +45,17 @@ class Gateway:
         self.modes = ModeBook()
         self.bus = EventBus()
         self.feed = AlertFeed()
-        self.store = AlertStore(config.store.path)
-        self._held = StoreHeldLog(self.store)
+        self.store: Store = open_store(config.store)
         self.engine: RuleEngine = CompiledRuleEngine(config, modes=self.modes,
-                                                     held_log=self._held)
+                                                     held_log=self.store.held)
         self._rule_timer = asyncio.Event()
         self._rule_deadline: float | None = None
         self.registry = DeviceRegistry(config.site.id, config.devices, self.clock, self.bus,
                                        self.modes)
-        self.mode_service = ModeService(self.modes, self.store, self.clock, self.feed, config)
+        self.mode_service = ModeService(
+            self.modes, self.store.modes, self.clock, self.feed, config.site.tz,
+            (zone.id for zone in config.zones), (device.id for device in config.devices),
+            config.drills)
         self.adapters: list[Adapter] = []
         self.workers: list[OutboxWorker] = []
         self._run_adapters = run_adapters
@@ -97,18 +98,18 @@ class Gateway:
         await self.store.open()
         await self.mode_service.load()
         # Without forwarding (rule replays), jobs are queued in the outbox and stay there.
-        self.workers = [OutboxWorker(build_channel(cfg, self.clock), self.store, self.clock,
+        self.workers = [OutboxWorker(build_channel(cfg, self.clock), self.store.outbox, self.clock,
                                      Backoff(cfg.retry.initial_s, cfg.retry.max_s))
                         for cfg in self.config.channels] if self._forward else []
         self._manager = AlertManager(
-            self.store, self.clock, self.config.site.tz, self.place,
+            self.store.alerts, self.clock, self.config.site.tz, self.place,
             {c.id: c.forward_drills for c in self.config.channels}, self.feed,
             self._wake_workers,
             on_raised=self._alert_raised,
             evidence_base_url=self.config.api.base_url() + "/",
             on_changed=self._alert_changed)
         await self._manager.load()
-        for outcome in self.engine.start(self.clock.now(), await self._held.load()):
+        for outcome in self.engine.start(self.clock.now(), await self.store.held.load()):
             self._manager.submit(outcome)
         self.bus.subscribe(self.registry.observe)
         self.bus.subscribe(self._evaluate)
@@ -139,7 +140,7 @@ class Gateway:
         for _ in range(3):
             await self.bus.drain()
             await self.manager.drain()
-            await self.store.run(lambda: None)
+            await self.store.flush()
             await self.escalator.drain()
 
     async def stop(self) -> None:

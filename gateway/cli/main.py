@@ -9,10 +9,9 @@ from typing import Annotated
 
 import typer
 
-from gateway.config.loader import load_config
-from gateway.config.models import GatewayConfig
-from gateway.console import problems_exit
-from gateway.rules_cli import rules_app
+from gateway.app.config import GatewayConfig, load_config
+from gateway.app.problems import problems_exit
+from gateway.cli.rules import rules_app
 
 app = typer.Typer(help="Campus Security Gateway", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -42,7 +41,7 @@ def check_config(path: ConfigPath) -> None:
 def run(config: Annotated[Path, typer.Option("--config", "-c", help="Gateway config.")],
         log_level: Annotated[str, typer.Option(help="Log level.")] = "INFO") -> None:
     """Run the gateway and its API until SIGINT/SIGTERM."""
-    from gateway.runner import configure_logging, run_until_stopped
+    from gateway.app.runner import configure_logging, run_until_stopped
 
     loaded = _load_or_exit(config)
     configure_logging(log_level)
@@ -56,8 +55,8 @@ def demo(
     seconds: Annotated[float, typer.Option(help="Stop after this long (0: never).")] = 0.0,
 ) -> None:
     """The whole simulated school: devices, police endpoint, gateway and dashboard."""
-    from gateway.demo import run_demo
-    from gateway.runner import configure_logging
+    from gateway.app.runner import configure_logging
+    from gateway.demo.school import run_demo
 
     configure_logging("INFO")
     sys.exit(asyncio.run(run_demo(api_port, every_s, seconds)))
@@ -90,9 +89,9 @@ def reference(
 
 def _register_simulators() -> None:
     """`campusgw sim ...`: each simulator's own command."""
+    from gateway.demo.mqtt_devices import command as mqtt_devices
     from simulators.camera.cli import command as camera
     from simulators.modbus import fire_panel_command, gate_controller_command
-    from simulators.mqtt_devices.cli import command as mqtt_devices
     from simulators.police.cli import command as police
 
     sim_app.command("police", help="Police linkage receiver: verifies, deduplicates, "

@@ -17,8 +17,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from gateway.config.base import Loc
-from gateway.config.models import GatewayConfig
+from gateway.core.config import Loc
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -203,20 +202,6 @@ M = TypeVar("M", bound=BaseModel)
 
 Place = Callable[[Loc], str]
 """Names where a config path was written: `file:line: key.path`."""
-
-
-def load_config(path: Path | str) -> GatewayConfig:
-    """Load and validate a gateway config, or raise `ConfigError` with every problem."""
-    return load_located(path)[0]
-
-
-def load_located(path: Path | str) -> tuple[GatewayConfig, Place]:
-    """`load_config`, and where each part of the config was written."""
-    config, place = load_model(path, GatewayConfig)
-    problems = [f"{place(where)}: {message}" for where, message in config.reference_errors()]
-    if problems:
-        raise ConfigError(problems)
-    return config, place
 
 
 def load_model(path: Path | str, model: type[M]) -> tuple[M, Place]:

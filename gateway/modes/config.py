@@ -7,8 +7,8 @@ from datetime import datetime, tzinfo
 
 from pydantic import Field
 
-from gateway.config.base import StrictModel
-from gateway.config.durations import Duration
+from gateway.core.config import StrictModel
+from gateway.core.durations import Duration
 
 MAX_DRILL_S = 24 * 3600.0
 """The longest drill, planned or started by an operator."""

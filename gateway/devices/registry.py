@@ -16,11 +16,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.bus import EventBus
-from gateway.clock import Clock, sleep_until
-from gateway.config.base import DeviceBase
-from gateway.events import AVAILABILITY, Availability, Event, PointValue, Quality
-from gateway.modes import ModeBook
+from gateway.core.bus import EventBus
+from gateway.core.clock import Clock, sleep_until
+from gateway.core.config import DeviceBase
+from gateway.core.events import AVAILABILITY, Availability, Event, PointValue, Quality
+from gateway.core.modes import ModeBook
 
 log = logging.getLogger(__name__)
 

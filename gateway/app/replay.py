@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gateway.alerts.manager import AlertActionError
-from gateway.alerts.model import ACTIVE_STATES, Severity
-from gateway.app import Gateway
-from gateway.clock import VirtualClock
-from gateway.config.models import GatewayConfig, StoreConfig
-from gateway.events import Event
-from gateway.modes import ModeError
+from gateway.app.config import GatewayConfig
+from gateway.app.gateway import Gateway
+from gateway.core.alerts import ACTIVE_STATES, Severity
+from gateway.core.clock import VirtualClock
+from gateway.core.events import Event
+from gateway.core.modes import ModeError
+from gateway.store.config import StoreConfig
 from rules.scenario import Clockwork, Expectation, Happening, Scenario, Step, check, timed_steps
 
 
@@ -53,7 +54,7 @@ async def replay(config: GatewayConfig, scenario: Scenario, base: Path) -> Repla
                                          clockwork)
                 await gateway.settle()
             await _run_clock(gateway, clock, end)
-            journal = await gateway.store.run(gateway.store.journal_sync)
+            journal = await gateway.store.alerts.journal()
         finally:
             await gateway.stop()
     happenings = [Happening(line.entry.at, line.entry.action, line.key, line.rule_id,
@@ -100,8 +101,7 @@ async def _perform(gateway: Gateway, clock: VirtualClock, step: Step, config: Ga
             problems.append(f"{clockwork.show(clock.now())}: {exc}")
     elif (operator := step.action) is not None:
         action, target = operator
-        active = await gateway.store.run(
-            lambda: gateway.store.list_sync(list(ACTIVE_STATES), 100_000))
+        active = await gateway.store.alerts.newest(ACTIVE_STATES, 100_000)
         chosen = [alert for alert in active if target in (alert.rule_id, alert.key)]
         if not chosen:
             problems.append(f"{clockwork.show(clock.now())}: {action} {target}: no active alert")

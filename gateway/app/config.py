@@ -1,97 +1,22 @@
-"""The gateway's configuration: site, zones, devices, forwarding channels, rules."""
+"""The gateway's whole configuration (site, zones, devices, channels, rules) and its loading."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator
 
 from adapters.registry import DEVICE_TYPES, AdapterSettings, DeviceConfig, point_names
 from adapters.registry import reference_errors as adapter_reference_errors
-from gateway.config.base import Loc, StrictModel
-from gateway.modes_config import ScheduledDrillConfig
+from gateway.core.config import Loc, StrictModel
+from gateway.core.configfile import ConfigError, Place, load_model
+from gateway.core.site import SiteConfig, ZoneConfig
+from gateway.forwarding.config import ChannelConfig
+from gateway.modes.config import ScheduledDrillConfig
+from gateway.store.config import StoreConfig
 from rules.calendar_config import CalendarConfig
 from rules.config import RuleConfig
 from rules.references import rule_reference_errors
-
-
-class SiteConfig(StrictModel):
-    id: str = Field(description="Site (school) id, sent with every alert.")
-    name: str = Field(description="School name as the police know it.")
-    timezone: str = Field(default="Asia/Shanghai", description="IANA time zone of the site.")
-    address: str = Field(default="", description="Street address, for responders.")
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
-        return value
-
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-
-class ZoneConfig(StrictModel):
-    id: str = Field(description="Zone id, e.g. `building-a-3f`.")
-    name: str = Field(description="Zone name shown to operators and police.")
-    building: str = Field(default="", description="Building the zone is in.")
-    floor: str = Field(default="", description="Floor, as signed in the building.")
-    tags: tuple[str, ...] = Field(default=(), description="Free tags for rule selectors.")
-
-
-class RetryConfig(StrictModel):
-    initial_s: float = Field(default=0.5, gt=0, description="First retry delay.")
-    max_s: float = Field(default=30.0, gt=0, description="Longest retry delay.")
-
-
-class ClientTlsConfig(StrictModel):
-    ca_file: Path | None = Field(default=None, description="CA bundle to verify the server.")
-    cert_file: Path | None = Field(default=None, description="Client certificate (mutual TLS).")
-    key_file: Path | None = Field(default=None, description="Client private key (mutual TLS).")
-    verify: bool = Field(default=True, description="Verify the server certificate.")
-
-    @model_validator(mode="after")
-    def _key_with_certificate(self) -> ClientTlsConfig:
-        if self.key_file is not None and self.cert_file is None:
-            raise ValueError("key_file needs cert_file")
-        return self
-
-
-class PoliceHttpChannelConfig(StrictModel):
-    """HTTP(S) POST to the police linkage platform (公安联网报警平台), signed."""
-
-    type: Literal["police_http"]
-    id: str = Field(description="Channel id that rules name.")
-    url: str = Field(description="Receiver URL.", pattern=r"^https?://")
-    secret: SecretStr = Field(description="Shared secret for the HMAC-SHA256 signature.")
-    timeout_s: float = Field(default=5.0, gt=0, description="Timeout for one delivery attempt.")
-    tls: ClientTlsConfig | None = Field(default=None, description="TLS and mutual-TLS settings.")
-    retry: RetryConfig = Field(default_factory=RetryConfig, description="Retry backoff.")
-    forward_drills: bool = Field(default=False, description="Also forward drill alerts.")
-
-
-class FileChannelConfig(StrictModel):
-    """Appends alert documents as JSON lines, for sites without an endpoint."""
-
-    type: Literal["file"]
-    id: str = Field(description="Channel id that rules name.")
-    path: Path = Field(description="JSON-lines file to append to.")
-    retry: RetryConfig = Field(default_factory=RetryConfig, description="Retry backoff.")
-    forward_drills: bool = Field(default=True, description="Also write drill alerts.")
-
-
-ChannelConfig = Annotated[PoliceHttpChannelConfig | FileChannelConfig,
-                          Field(discriminator="type")]
-
-
-class StoreConfig(StrictModel):
-    path: Path = Field(default=Path("var/campusgw.db"), description="SQLite database file.")
 
 
 class ApiConfig(StrictModel):
@@ -159,3 +84,17 @@ def _duplicates(section: str, ids: list[str], what: str) -> list[tuple[Loc, str]
             errors.append(((section, i, "id"), f"duplicate {what} id {item_id!r}"))
         seen.add(item_id)
     return errors
+
+
+def load_config(path: Path | str) -> GatewayConfig:
+    """Load and validate a gateway config, or raise `ConfigError` with every problem."""
+    return load_located(path)[0]
+
+
+def load_located(path: Path | str) -> tuple[GatewayConfig, Place]:
+    """`load_config`, and where each part of the config was written."""
+    config, place = load_model(path, GatewayConfig)
+    problems = [f"{place(where)}: {message}" for where, message in config.reference_errors()]
+    if problems:
+        raise ConfigError(problems)
+    return config, place

@@ -11,8 +11,9 @@ from typing import Annotated
 
 import typer
 
-from gateway.config.loader import load_config, load_located, load_model
-from gateway.console import problems_exit
+from gateway.app.config import load_config, load_located
+from gateway.app.problems import problems_exit
+from gateway.core.configfile import load_model
 from rules.lint import lint
 from rules.scenario import Scenario
 
@@ -48,7 +49,7 @@ def test(config: ConfigOption,
          ) -> None:
     """Replay each scenario on a virtual clock and print which alerts fire, escalate and
     resolve, and when. Exit 1 when an expectation is not met."""
-    from gateway.replay import replay, report
+    from gateway.app.replay import replay, report
 
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     with problems_exit(1):

@@ -1,5 +1,5 @@
-"""`campusgw sim mqtt-devices`: the site's MQTT devices (panic buttons, gate sensors, gas
-detectors, e-bike charging area monitors), simulated."""
+"""`campusgw sim mqtt-devices`: the MQTT devices (panic buttons, gate sensors, gas detectors,
+e-bike charging area monitors) of a site config, simulated."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from typing import Annotated
 
 import typer
 
-from gateway.config.loader import load_config
-from gateway.console import problems_exit
+from gateway.app.config import load_config
+from gateway.app.problems import problems_exit
 from simulators.mqtt_devices.control import ControlServer, run_line
 from simulators.mqtt_devices.fleet import MqttDeviceFleet
 
@@ -35,7 +35,7 @@ def command(
     `press pb-a-301` on stdin)."""
     with problems_exit(2):
         site = load_config(config)
-    fleet = MqttDeviceFleet.from_site(site, host, port)
+    fleet = MqttDeviceFleet.from_site(site.adapters.mqtt, site.devices, host, port)
     if not fleet.devices:
         typer.echo(f"{config}: no MQTT devices to simulate", err=True)
         raise typer.Exit(2)

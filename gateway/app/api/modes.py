@@ -10,9 +10,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 
-from gateway.mode_service import ModeService
-from gateway.modes import MaintenanceAction, Mode, ModeError, ModeNotFound
-from gateway.modes_config import MAX_DRILL_S
+from gateway.core.modes import MaintenanceAction, Mode, ModeError, ModeNotFound
+from gateway.modes.config import MAX_DRILL_S
+from gateway.modes.service import ModeService
 
 MAX_DRILL_MINUTES = MAX_DRILL_S / 60
 MAX_MAINTENANCE_MINUTES = 7 * 24 * 60.0

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field, fields
 from datetime import tzinfo
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from gateway.timefmt import iso
+from gateway.core.timefmt import iso
 
 
 class Severity(StrEnum):
@@ -113,6 +115,10 @@ class ClearSpec:
     reason: str = "condition cleared"
 
 
+Outcome = AlertSpec | ClearSpec
+"""What a rule engine hands the alert manager."""
+
+
 @dataclass(slots=True)
 class Alert:
     """An alert as stored."""
@@ -187,3 +193,87 @@ class Alert:
             "next_escalation_at": (None if (due := self.next_escalation_at) is None
                                    else iso(due, tz)),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """The names a receiver needs beside an alert's ids (from the site config)."""
+
+    site_name: str
+    zone_name: str
+    building: str
+    floor: str
+    device_name: str
+    device_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRevision:
+    """One revision of an alert, frozen as it was stored: everything a forwarding channel
+    needs to encode its own message for it, on any attempt, after any restart."""
+
+    alert: Alert
+    place: Place
+    updated_at: float
+    timezone: str
+    """IANA name of the site's time zone: messages give local times with their offset."""
+    evidence_base_url: str = ""
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def to_json(self) -> str:
+        return json.dumps({"alert": alert_record(self.alert), "place": asdict(self.place),
+                           "updated_at": self.updated_at, "timezone": self.timezone,
+                           "evidence_base_url": self.evidence_base_url},
+                          ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> AlertRevision:
+        data = json.loads(text)
+        return cls(alert_from_record(data["alert"]), Place(**data["place"]),
+                   float(data["updated_at"]), str(data["timezone"]),
+                   str(data["evidence_base_url"]))
+
+
+def alert_record(alert: Alert) -> dict[str, Any]:
+    """Every stored field of `alert` as JSON values (enums as their values, tuples as
+    lists, times as unix seconds); `alert_from_record` reads it back equal."""
+    record = {name: getattr(alert, name) for name in ALERT_FIELDS}
+    record.update(category=alert.category.value, severity=alert.severity.value,
+                  state=alert.state.value, channels=list(alert.channels),
+                  evidence=list(alert.evidence), receipts=dict(alert.receipts),
+                  escalation=[step_record(step) for step in alert.escalation])
+    return record
+
+
+def alert_from_record(record: dict[str, Any]) -> Alert:
+    return Alert(**{**record, "category": Category(record["category"]),
+                    "severity": Severity(record["severity"]),
+                    "state": AlertState(record["state"]),
+                    "latching": bool(record["latching"]), "drill": bool(record["drill"]),
+                    "channels": tuple(record["channels"]),
+                    "evidence": tuple(record["evidence"]),
+                    "receipts": dict(record["receipts"]),
+                    "escalation": tuple(step_from_record(step)
+                                        for step in record["escalation"])})
+
+
+def step_record(step: EscalationStep) -> dict[str, Any]:
+    return {"after_s": step.after_s,
+            "severity": None if step.severity is None else step.severity.value,
+            "channels": list(step.channels), "renotify": step.renotify, "note": step.note}
+
+
+def step_from_record(item: dict[str, Any]) -> EscalationStep:
+    severity = item["severity"]
+    return EscalationStep(after_s=item["after_s"],
+                          severity=None if severity is None else Severity(severity),
+                          channels=tuple(item["channels"]), renotify=item["renotify"],
+                          note=item["note"])
+
+
+ALERT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Alert))
+"""The stored fields of an alert, in declaration order: the one list the store's table,
+the outbox snapshot and the API's answer are checked against."""

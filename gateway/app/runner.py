@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 import uvicorn
 
-from gateway.api.app import create_api
-from gateway.app import Gateway
-from gateway.clock import Clock
-from gateway.config.models import GatewayConfig
+from gateway.app.api.app import create_api
+from gateway.app.config import GatewayConfig
+from gateway.app.gateway import Gateway
+from gateway.core.clock import Clock
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import logging
 from collections import deque
 from collections.abc import Callable
 
-from gateway.events import Event
+from gateway.core.events import Event
 
 log = logging.getLogger(__name__)
 

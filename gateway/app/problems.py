@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import typer
 
-from gateway.config.loader import ConfigError
+from gateway.core.configfile import ConfigError
 
 
 @contextmanager

@@ -7,13 +7,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import partial
+from datetime import tzinfo
 
-from gateway.alerts.feed import AlertFeed
-from gateway.clock import Clock, sleep_until
-from gateway.config.models import GatewayConfig
-from gateway.modes import (
+from gateway.core.clock import Clock, sleep_until
+from gateway.core.feed import AlertFeed
+from gateway.core.modes import (
     MaintenanceAction,
     Mode,
     ModeBook,
@@ -22,21 +22,14 @@ from gateway.modes import (
     ModeKind,
     ModeNotFound,
 )
-from gateway.store.modes import (
-    SYSTEM,
-    ModeAuditEntry,
-    audit_sync,
-    end_mode_sync,
-    expire_mode_sync,
-    get_mode_sync,
-    insert_mode_sync,
-    open_modes_sync,
-    recent_modes_sync,
-)
-from gateway.store.sqlite import AlertStore
-from gateway.timefmt import iso
+from gateway.core.repositories import ModeAuditEntry, ModeRepository
+from gateway.core.timefmt import iso
+from gateway.modes.config import ScheduledDrillConfig
 
 log = logging.getLogger(__name__)
+
+SYSTEM = "system"
+"""The actor of expiries."""
 
 CONFIG = "config"
 """The actor of drills planned in the config."""
@@ -55,23 +48,24 @@ class ModeListing:
 class ModeService:
     """Starts, ends and expires the gateway's modes. `run()` records expiries on time."""
 
-    def __init__(self, book: ModeBook, store: AlertStore, clock: Clock, feed: AlertFeed,
-                 config: GatewayConfig) -> None:
+    def __init__(self, book: ModeBook, modes: ModeRepository, clock: Clock, feed: AlertFeed,
+                 tz: tzinfo, zones: Iterable[str], devices: Iterable[str],
+                 planned: Sequence[ScheduledDrillConfig] = ()) -> None:
         self.book = book
-        self._store = store
+        self._modes = modes
         self._clock = clock
         self._feed = feed
-        self.tz = config.site.tz
-        self._zones = {zone.id for zone in config.zones}
-        self._devices = {device.id for device in config.devices}
-        self._planned = config.drills
+        self.tz = tz
+        self._zones = set(zones)
+        self._devices = set(devices)
+        self._planned = planned
         self._lock = asyncio.Lock()
         self._changed = asyncio.Event()
         book.subscribe(self._changed.set)
 
     async def load(self) -> None:
         """Put the stored modes not yet over in the book, and store new planned drills."""
-        for mode in await self._store.run(partial(open_modes_sync, self._store)):
+        for mode in await self._modes.open_modes():
             self.book.add(mode)
         now = self._clock.now()
         for drill in self._planned:
@@ -80,8 +74,7 @@ class ModeService:
                 continue
             mode = Mode(drill.mode_id(self.tz), "drill", drill.zone, None, starts, until,
                         CONFIG, drill.note, "mark")
-            if await self._store.run(partial(insert_mode_sync, self._store, mode,
-                                             "scheduled", now)):
+            if await self._modes.insert(mode, "scheduled", now):
                 log.info("drill %s planned in %s from %s to %s", mode.id,
                          mode.zone or "the whole site", iso(starts, self.tz),
                          iso(until, self.tz))
@@ -116,13 +109,12 @@ class ModeService:
             now = self._clock.now()
             mode = self.book.get(mode_id)
             if mode is None:
-                if await self._store.run(partial(get_mode_sync, self._store, mode_id)) is None:
+                if await self._modes.get(mode_id) is None:
                     raise ModeNotFound(f"no mode {mode_id!r}")
                 raise ModeConflict(f"mode {mode_id!r} is already over")
             if mode.end <= now:
                 raise ModeConflict(f"mode {mode_id!r} is already over")
-            await self._store.run(partial(end_mode_sync, self._store, mode.ending(actor, now),
-                                          note))
+            await self._modes.end(mode.ending(actor, now), note)
             ended = self.book.end(mode_id, actor, now)
             log.info("%s %s ended by %s", ended.kind, ended.id, actor)
             self._announce("ended", ended, actor, note)
@@ -131,9 +123,8 @@ class ModeService:
     async def list_modes(self) -> ModeListing:
         """Modes covering now, modes planned for later, and modes over in the last day."""
         now = self._clock.now()
-        still_open = await self._store.run(partial(open_modes_sync, self._store))
-        recent = await self._store.run(partial(recent_modes_sync, self._store,
-                                               now - RECENT_S, 200))
+        still_open = await self._modes.open_modes()
+        recent = await self._modes.recent(now - RECENT_S, 200)
         return ModeListing(
             active=[mode for mode in still_open if mode.covers_at(now)],
             upcoming=[mode for mode in still_open if mode.starts > now],
@@ -142,7 +133,7 @@ class ModeService:
     async def audit(self, limit: int = 200, mode_id: str | None = None
                     ) -> list[ModeAuditEntry]:
         """The audit trail, newest first."""
-        return await self._store.run(partial(audit_sync, self._store, limit, mode_id))
+        return await self._modes.audit(limit, mode_id)
 
     async def _start(self, kind: ModeKind, zone: str | None, device_id: str | None,
                      until: float, actor: str, note: str, action: MaintenanceAction) -> Mode:
@@ -156,7 +147,7 @@ class ModeService:
                                    f"{iso(current.until, self.tz)} ({current.id})")
             mode = Mode(_new_id(kind, now), kind, zone, device_id, now, until, actor, note,
                         action)
-            await self._store.run(partial(insert_mode_sync, self._store, mode, "started", now))
+            await self._modes.insert(mode, "started", now)
             log.info("%s %s of %s started by %s until %s", kind, mode.id,
                      device_id or zone or "the whole site", actor, iso(until, self.tz))
             self.book.add(mode)
@@ -167,8 +158,7 @@ class ModeService:
         """Record the expiry of modes that reached it; forget modes that are over."""
         async with self._lock:
             for mode in self.book.finished(self._clock.now()):
-                if mode.ended_at is None and await self._store.run(
-                        partial(expire_mode_sync, self._store, mode)):
+                if mode.ended_at is None and await self._modes.expire(mode):
                     log.info("%s %s expired", mode.kind, mode.id)
                     self._announce("expired", mode, SYSTEM)
                 self.book.discard(mode.id)

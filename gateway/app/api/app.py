@@ -19,11 +19,11 @@ from adapters.video.adapter import VideoAnalyticsAdapter
 from adapters.video.camera import NoFrame
 from adapters.video.evidence import UnknownCamera
 from gateway.alerts.manager import AlertActionError, AlertNotFound
-from gateway.alerts.model import ACTIVE_STATES, AlertState
-from gateway.api.modes import mode_routes
-from gateway.app import Gateway
-from gateway.evidence import EVIDENCE_PATH
-from gateway.timefmt import iso
+from gateway.app.api.modes import mode_routes
+from gateway.app.evidence import EVIDENCE_PATH
+from gateway.app.gateway import Gateway
+from gateway.core.alerts import ACTIVE_STATES, AlertState
+from gateway.core.timefmt import iso
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -39,7 +39,7 @@ def create_api(gateway: Gateway, keepalive_s: float = 15.0) -> FastAPI:
     api = FastAPI(title="Campus Security Gateway", version="0.1.0")
     tz = gateway.config.site.tz
     token = gateway.config.api.token.get_secret_value()
-    page = resources.files("gateway.web").joinpath("index.html").read_text("utf-8")
+    page = resources.files("gateway.app.web").joinpath("index.html").read_text("utf-8")
 
     def operator(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -55,7 +55,7 @@ def create_api(gateway: Gateway, keepalive_s: float = 15.0) -> FastAPI:
     @api.get("/health")
     async def health() -> dict[str, Any]:
         """Counters of every part, and how many alert documents wait per channel."""
-        backlog = await gateway.store.run(gateway.store.outbox_backlog_sync)
+        backlog = await gateway.store.outbox.backlog()
         return {"status": "ok", **gateway.health(), "outbox_backlog": backlog}
 
     @api.get("/alerts")
@@ -66,15 +66,15 @@ def create_api(gateway: Gateway, keepalive_s: float = 15.0) -> FastAPI:
     ) -> list[dict[str, Any]]:
         states = (None if state == "all" else ACTIVE_STATES if state == "active"
                   else (AlertState(state),))
-        alerts = await gateway.store.run(lambda: gateway.store.list_sync(states, limit))
+        alerts = await gateway.store.alerts.newest(states, limit)
         return [alert.to_dict(tz) for alert in alerts]
 
     @api.get("/alerts/{alert_id}")
     async def get_alert(alert_id: str) -> dict[str, Any]:
-        alert, history = await gateway.store.run(
-            lambda: (gateway.store.get_sync(alert_id), gateway.store.history_sync(alert_id)))
+        alert = await gateway.store.alerts.get(alert_id)
         if alert is None:
             raise HTTPException(404, f"no alert {alert_id}")
+        history = await gateway.store.alerts.history(alert_id)
         return {**alert.to_dict(tz), "history": [
             {"at": iso(h.at, tz), "action": h.action, "from": h.from_state, "to": h.to_state,
              "actor": h.actor, "note": h.note, "revision": h.revision} for h in history]}

@@ -1,0 +1,5 @@
+"""The `campusgw` command line."""
+
+from gateway.cli.main import app
+
+__all__ = ["app"]

@@ -1,1 +1,0 @@
-"""Configuration: pydantic models (`models`) and the YAML loader (`loader`)."""

@@ -1,0 +1,1 @@
+"""The demo: the whole simulated school wired to a gateway (composition plus simulators)."""

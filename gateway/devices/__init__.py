@@ -1,0 +1,1 @@
+"""Device state: last values, availability and heartbeat supervision."""

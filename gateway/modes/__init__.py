@@ -1,0 +1,1 @@
+"""Drills and maintenance: their config and the service that stores, audits and expires them."""

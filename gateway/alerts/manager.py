@@ -25,9 +25,10 @@ from gateway.core.alerts import (
     Outcome,
     Place,
 )
+from gateway.core.backoff import Backoff
 from gateway.core.clock import Clock
 from gateway.core.feed import AlertFeed
-from gateway.core.repositories import AlertChange, AlertRepository
+from gateway.core.repositories import AlertChange, AlertRepository, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,10 @@ class AlertManager:
         self._evidence_base_url = evidence_base_url
         self._queue: asyncio.Queue[Outcome | Callable[[], None]] = asyncio.Queue()
         self._active_keys: set[str] = set()
+        self._retry = Backoff(0.2, 5.0)
+        self.store_problem: str | None = None
+        """Why the last write failed, while the store is unavailable."""
+        self.store_failing_since: float | None = None
 
     def submit(self, outcome: Outcome) -> None:
         """Queue a rule outcome (called from bus handlers, on the loop)."""
@@ -88,13 +93,34 @@ class AlertManager:
             try:
                 if isinstance(item, AlertSpec | ClearSpec):
                     if isinstance(item, AlertSpec) or item.key in self._active_keys:
-                        await self.apply(item)
+                        await self._apply_until_stored(item)
                 else:
                     item()
             except Exception:
                 log.exception("could not apply %s", item)
             finally:
                 self._queue.task_done()
+
+    async def _apply_until_stored(self, outcome: Outcome) -> None:
+        """Apply `outcome`, retrying while the store is unavailable: nothing queued behind
+        it goes first, and nothing is dropped (so nothing after it is acknowledged)."""
+        while True:
+            try:
+                await self.apply(outcome)
+            except StoreUnavailable as exc:
+                if self.store_problem is None:
+                    log.error("alert store unavailable, holding %d outcome(s): %s",
+                              self._queue.qsize() + 1, exc)
+                    self.store_failing_since = self._clock.now()
+                self.store_problem = str(exc)
+                await self._clock.sleep(self._retry.next_delay())
+                continue
+            if self.store_problem is not None:
+                log.warning("alert store available again after %.0f s",
+                            self._clock.now() - (self.store_failing_since or 0.0))
+                self.store_problem = self.store_failing_since = None
+                self._retry.reset()
+            return
 
     async def drain(self) -> None:
         """Wait until every submitted outcome is stored."""

@@ -5,16 +5,25 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 
+from gateway.app.api.schemas import (
+    CONFLICT,
+    NOT_FOUND,
+    UNAUTHORIZED,
+    ModeAuditView,
+    ModeListingView,
+    ModeView,
+)
 from gateway.core.modes import MaintenanceAction, Mode, ModeError, ModeNotFound
 from gateway.modes.config import MAX_DRILL_S
 from gateway.modes.service import ModeService
 
 MAX_DRILL_MINUTES = MAX_DRILL_S / 60
+ERRORS = {**UNAUTHORIZED, **NOT_FOUND, **CONFLICT}
 MAX_MAINTENANCE_MINUTES = 7 * 24 * 60.0
 
 
@@ -54,43 +63,46 @@ def mode_routes(service: ModeService, now: Callable[[], float],
     router = APIRouter(prefix="/modes", tags=["modes"])
     tz = service.tz
 
-    def shown(modes: list[Mode]) -> list[dict[str, Any]]:
-        return [mode.to_dict(tz) for mode in modes]
+    def shown(mode: Mode) -> ModeView:
+        return ModeView.model_validate(mode.to_dict(tz))
 
     @router.get("")
-    async def list_modes() -> dict[str, list[dict[str, Any]]]:
+    async def list_modes() -> ModeListingView:
         """Drills and maintenance now in force, planned, and over in the last day."""
         listing = await service.list_modes()
-        return {"active": shown(listing.active), "upcoming": shown(listing.upcoming),
-                "recent": shown(listing.recent)}
+        return ModeListingView(active=[shown(m) for m in listing.active],
+                               upcoming=[shown(m) for m in listing.upcoming],
+                               recent=[shown(m) for m in listing.recent])
 
     @router.get("/audit")
     async def audit(
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
         mode_id: Annotated[str | None, Query()] = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[ModeAuditView]:
         """Every start, early end and expiry, newest first."""
-        return [entry.to_dict(tz) for entry in await service.audit(limit, mode_id)]
+        return [ModeAuditView.model_validate(entry.to_dict(tz))
+                for entry in await service.audit(limit, mode_id)]
 
-    @router.post("/drill", status_code=201, dependencies=[Depends(operator)])
-    async def start_drill(body: DrillRequest) -> dict[str, Any]:
+    @router.post("/drill", status_code=201, dependencies=[Depends(operator)], responses=ERRORS)
+    async def start_drill(body: DrillRequest) -> ModeView:
         with _errors():
             mode = await service.start_drill(body.zone, now() + body.minutes * 60,
                                              body.actor, body.note)
-        return mode.to_dict(tz)
+        return shown(mode)
 
-    @router.post("/maintenance", status_code=201, dependencies=[Depends(operator)])
-    async def start_maintenance(body: MaintenanceRequest) -> dict[str, Any]:
+    @router.post("/maintenance", status_code=201, dependencies=[Depends(operator)],
+                 responses=ERRORS)
+    async def start_maintenance(body: MaintenanceRequest) -> ModeView:
         with _errors():
             mode = await service.start_maintenance(
                 body.device_id, now() + body.minutes * 60, body.actor, body.note, body.action)
-        return mode.to_dict(tz)
+        return shown(mode)
 
-    @router.post("/{mode_id}/end", dependencies=[Depends(operator)])
-    async def end_mode(mode_id: str, body: EndRequest) -> dict[str, Any]:
+    @router.post("/{mode_id}/end", dependencies=[Depends(operator)], responses=ERRORS)
+    async def end_mode(mode_id: str, body: EndRequest) -> ModeView:
         with _errors():
             mode = await service.end_mode(mode_id, body.actor, body.note)
-        return mode.to_dict(tz)
+        return shown(mode)
 
     return router
 

@@ -12,6 +12,7 @@ import typer
 from gateway.app.config import GatewayConfig, load_config
 from gateway.app.problems import problems_exit
 from gateway.cli.rules import rules_app
+from gateway.core.repositories import StoreUnavailable
 
 app = typer.Typer(help="Campus Security Gateway", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -45,7 +46,11 @@ def run(config: Annotated[Path, typer.Option("--config", "-c", help="Gateway con
 
     loaded = _load_or_exit(config)
     configure_logging(log_level)
-    asyncio.run(run_until_stopped(loaded))
+    try:
+        asyncio.run(run_until_stopped(loaded))
+    except StoreUnavailable as exc:
+        typer.echo(f"error: alert store: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command("demo")

@@ -33,6 +33,7 @@ from gateway.core.repositories import (
     ForwardJob,
     HistoryEntry,
     JournalLine,
+    StoreUnavailable,
 )
 
 T = TypeVar("T")
@@ -58,6 +59,7 @@ class AlertStore:
         self._db: sqlite3.Connection | None = None
 
     async def open(self) -> None:
+        """Open (creating) the database; `StoreUnavailable` with one line if it cannot be."""
         await self.run(self._open_sync)
 
     async def close(self) -> None:
@@ -66,8 +68,14 @@ class AlertStore:
         self._executor.shutdown(wait=True)
 
     async def run(self, work: Callable[[], T]) -> T:
-        """Run `work` on the store thread."""
-        return await asyncio.get_running_loop().run_in_executor(self._executor, work)
+        """Run `work` on the store thread; a database that cannot be read or written
+        (locked, read-only, disk full, corrupt) raises `StoreUnavailable`."""
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, work)
+        except (sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
+            raise StoreUnavailable(f"{self.path}: {exc}") from exc
+        except OSError as exc:
+            raise StoreUnavailable(f"{self.path}: {exc.strerror or exc}") from exc
 
     def submit(self, work: Callable[[], object]) -> None:
         """Queue `work` on the store thread without waiting for it; failures are logged."""

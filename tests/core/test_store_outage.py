@@ -4,6 +4,8 @@ retried, nothing is dropped, and nothing queued behind them is reported stored."
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -23,6 +25,7 @@ from gateway.core.repositories import (
 )
 from gateway.store.config import StoreConfig
 from gateway.store.open import open_store
+from tests.core.support import school_config
 
 
 class FlakyAlerts:
@@ -90,3 +93,19 @@ async def test_outcomes_wait_for_the_store_and_are_stored_once_in_order(
     finally:
         runner.cancel()
         await asyncio.gather(runner, return_exceptions=True)
+
+
+def test_a_store_that_cannot_be_opened_stops_start_up_with_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    config = school_config(tmp_path).model_copy(
+        update={"store": StoreConfig(path=blocker / "gw.db")})
+    config_file = tmp_path / "broken-store.yaml"
+    config_file.write_text((tmp_path / "gateway.yaml").read_text().replace(
+        str(tmp_path / "gw.db"), str(config.store.path)))
+    result = subprocess.run([sys.executable, "-m", "gateway.cli.main", "run", "--config",
+                             str(config_file)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        f"error: alert store: {blocker / 'gw.db'}")
+    assert "Traceback" not in result.stderr

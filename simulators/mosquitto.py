@@ -17,7 +17,10 @@ class MosquittoBroker:
     on the same port keeps persistent sessions and queued messages (in `workdir`, which the
     caller owns and cleans up)."""
 
-    def __init__(self, port: int = 0, *, workdir: Path) -> None:
+    def __init__(self, port: int = 0, *, workdir: Path, crash_safe: bool = False) -> None:
+        """`crash_safe`: save persistence after every change (`autosave_on_changes`), so
+        that sessions and queued messages survive the broker being killed, not only a
+        clean shutdown; costs a database write per change (tests, not benchmarks)."""
         binary = shutil.which("mosquitto") or (
             "/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None)
         if binary is None:
@@ -32,7 +35,8 @@ class MosquittoBroker:
         self.config.write_text(
             f"listener {self.port} {self.host}\nallow_anonymous true\npersistence true\n"
             f"persistence_location {data}/\nautosave_interval 1\n"
-            "max_queued_messages 100000\nmax_inflight_messages 0\n"
+            + ("autosave_on_changes true\n" if crash_safe else "")
+            + "max_queued_messages 100000\nmax_inflight_messages 0\n"
             # Small packets (a panic press) must not wait behind Nagle's algorithm.
             "set_tcp_nodelay true\n"
             # As root, mosquitto would switch to its own user, which cannot write here.

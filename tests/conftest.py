@@ -22,7 +22,7 @@ def mosquitto(tmp_path: Path) -> Iterator[MosquittoBroker]:
     """A mosquitto broker of the test's own, with persistence so restarts keep sessions.
     `stop()` and `start()` restart it on the same port."""
     require_binary("mosquitto", "scripts/install.sh installs it")
-    with MosquittoBroker(workdir=tmp_path / "mosquitto") as broker:
+    with MosquittoBroker(workdir=tmp_path / "mosquitto", crash_safe=True) as broker:
         yield broker
 
 

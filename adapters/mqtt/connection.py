@@ -15,6 +15,7 @@ import random
 import socket
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import paho.mqtt.client as paho
@@ -42,6 +43,19 @@ IdleHandler = Callable[[], None]
 
 SUBSCRIBE_QOS = 1
 
+ACK_BATCH = 256
+"""Messages held unacknowledged at most before their acknowledgement is asked for, even in
+a burst that has not ended."""
+
+
+@dataclass(frozen=True)
+class PendingAcks:
+    """QoS 1 messages received on one connection (its `generation`), handled but not yet
+    acknowledged to the broker."""
+
+    generation: int
+    mids: tuple[int, ...]
+
 
 class MqttConnection:
     """A client connection that keeps itself up until stopped."""
@@ -52,10 +66,17 @@ class MqttConnection:
                  on_published: PublishedHandler | None = None,
                  on_state: StateHandler | None = None,
                  on_idle: IdleHandler | None = None, no_delay: bool = False,
-                 rng: random.Random | None = None, poll_s: float = 1.0) -> None:
+                 rng: random.Random | None = None, poll_s: float = 1.0,
+                 manual_ack: bool = False) -> None:
         """`no_delay`: send small packets at once (TCP_NODELAY), for a publisher whose
         messages must not wait; a receiver, whose only packets are acknowledgements, does
-        better letting the kernel coalesce them."""
+        better letting the kernel coalesce them.
+
+        `manual_ack`: a QoS 1 message is not acknowledged when its callback returns; the
+        owner takes the handled ones with `take_unacked()` (from `on_idle`, which is also
+        called every `ACK_BATCH` messages) and acknowledges them with `ack()` once they
+        are safe. Unacknowledged messages are redelivered by the broker after a
+        reconnect, so an acknowledgement never outlives its connection."""
         self.name = name
         self._settings = settings
         self._clock = clock
@@ -78,6 +99,12 @@ class MqttConnection:
         self._refusal: str | None = None
         self.reconnects = 0
         self.connect_failures = 0
+        self.sessions_lost = 0
+        self._persistent = persistent_session
+        self._manual_ack = manual_ack
+        self._unacked: list[int] = []
+        self._generation = 0
+        self._ack_lock = threading.Lock()
         self._no_delay = no_delay
         self._client = self._make_client(client_id, persistent_session)
 
@@ -106,6 +133,26 @@ class MqttConnection:
             if self._thread.is_alive():
                 log.error("%s: network thread did not stop", self.name)
 
+    def take_unacked(self) -> PendingAcks | None:
+        """The QoS 1 messages handled since the last call (network thread only)."""
+        if not self._unacked:
+            return None
+        pending = PendingAcks(self._generation, tuple(self._unacked))
+        self._unacked.clear()
+        return pending
+
+    def ack(self, pending: PendingAcks) -> None:
+        """Acknowledge handled messages to the broker (any thread). Messages of an earlier
+        connection are not acknowledged: the broker redelivers them, and after a lost
+        session their ids may already name other messages. The packets are queued for
+        the network thread, which `client.ack` wakes."""
+        with self._ack_lock:
+            if pending.generation != self._generation or self._stopping.is_set():
+                return
+            ack = self._client.ack
+            for mid in pending.mids:
+                ack(mid, 1)
+
     def publish(self, topic: str, payload: bytes, qos: int = 1) -> int:
         """Queue a message; returns its message id. QoS 1 messages queued while the broker
         is away are sent when it is back."""
@@ -120,7 +167,8 @@ class MqttConnection:
     def _make_client(self, client_id: str, persistent_session: bool) -> paho.Client:
         settings = self._settings
         client = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
-                             clean_session=not persistent_session, protocol=paho.MQTTv311)
+                             clean_session=not persistent_session, protocol=paho.MQTTv311,
+                             manual_ack=self._manual_ack)
         client.connect_timeout = settings.connect_timeout_s
         client.suppress_exceptions = True
         client.enable_logger(logging.getLogger(f"{__name__}.paho"))
@@ -148,6 +196,8 @@ class MqttConnection:
         client.on_subscribe = self._handle_suback
         if self._on_message is not None:
             handler = self._on_message
+            manual_ack = self._manual_ack
+            unacked = self._unacked
 
             def on_message(_client: paho.Client, _userdata: Any,
                            message: paho.MQTTMessage) -> None:
@@ -158,6 +208,10 @@ class MqttConnection:
                     topic = "\x00(not UTF-8)"
                 payload = message.payload
                 handler(topic, payload if type(payload) is bytes else bytes(payload))
+                if manual_ack and message.qos:
+                    unacked.append(message.mid)
+                    if len(unacked) >= ACK_BATCH:
+                        self._on_idle()
 
             client.on_message = on_message
         if self._on_published is not None:
@@ -211,6 +265,9 @@ class MqttConnection:
 
     def _open_socket(self) -> bool:
         self._refusal = None
+        with self._ack_lock:  # what the old connection delivered is redelivered on this one
+            self._generation += 1
+            self._unacked.clear()
         try:
             rc = self._client.reconnect()
         except (OSError, ValueError) as exc:
@@ -272,6 +329,8 @@ class MqttConnection:
                      self.address, flags.session_present)
         if self._ever_connected:
             self.reconnects += 1
+            if self._persistent and not flags.session_present:
+                self._session_lost()
         self._ever_connected = True
         self._down_since = None
         self._backoff.reset()
@@ -279,6 +338,14 @@ class MqttConnection:
             client.subscribe([(topic, SUBSCRIBE_QOS) for topic in self._subscriptions])
         else:
             self._set_ready(True)
+
+    def _session_lost(self) -> None:
+        """The broker kept no session for us: what it queued while we were away is gone.
+        Subscribing again (always done on connect) brings back the retained states."""
+        self.sessions_lost += 1
+        log.warning("%s: the MQTT broker %s kept no session for this gateway: messages "
+                    "published while it was disconnected may be lost; subscribing again",
+                    self.name, self.address)
 
     def _handle_suback(self, _client: paho.Client, _userdata: Any, _mid: int,
                        reasons: list[ReasonCode], _properties: Properties | None) -> None:

@@ -19,14 +19,29 @@ log = logging.getLogger(__name__)
 
 EventHandler = Callable[[Event], None]
 
+BarrierHandler = Callable[[], None]
+"""Called on the event loop when the dispatcher reaches a barrier."""
+
 _YIELD_EVERY = 256
+
+
+class Barrier:
+    """A marker queued among events: its handler runs once every event published before it
+    has been dispatched. It rides the bulk lane, in publish order: every earlier bulk event
+    is ahead of it, and every earlier urgent event is dispatched before any bulk item."""
+
+    __slots__ = ("reached",)
+    urgent = False
+
+    def __init__(self, reached: BarrierHandler) -> None:
+        self.reached = reached
 
 
 class EventBus:
     def __init__(self) -> None:
         self._urgent: deque[Event] = deque()
-        self._bulk: deque[Event] = deque()
-        self._incoming: deque[Event] = deque()  # from other threads
+        self._bulk: deque[Event | Barrier] = deque()
+        self._incoming: deque[Event | Barrier] = deque()  # from other threads
         self._handlers: list[EventHandler] = []
         self._wakeup = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -42,12 +57,18 @@ class EventBus:
         (self._urgent if event.urgent else self._bulk).append(event)
         self._wakeup.set()
 
-    def publish_threadsafe(self, event: Event) -> None:
-        """Queue an event from another thread (e.g. a protocol client's network thread)."""
+    def publish_threadsafe(self, event: Event | Barrier) -> None:
+        """Queue an event (or a barrier) from another thread (e.g. a protocol client's
+        network thread)."""
         self._incoming.append(event)
         if not self._wake_pending and self._loop is not None:
             self._wake_pending = True
             self._loop.call_soon_threadsafe(self._wakeup.set)
+
+    def barrier_threadsafe(self, reached: BarrierHandler) -> None:
+        """Call `reached` on the event loop once every event published (from any thread)
+        before this call has been dispatched to every handler. Thread-safe."""
+        self.publish_threadsafe(Barrier(reached))
 
     @property
     def pending(self) -> int:
@@ -62,6 +83,7 @@ class EventBus:
         """Dispatch until cancelled."""
         self._loop = asyncio.get_running_loop()
         since_yield = 0
+        event: Event | Barrier
         while True:
             self._take_incoming()
             if self._urgent:
@@ -75,7 +97,10 @@ class EventBus:
                     await self._wakeup.wait()
                 since_yield = 0
                 continue
-            self._dispatch(event)
+            if isinstance(event, Barrier):
+                self._reach(event)
+            else:
+                self._dispatch(event)
             since_yield += 1
             if since_yield >= _YIELD_EVERY:
                 since_yield = 0
@@ -94,7 +119,17 @@ class EventBus:
         incoming = self._incoming
         while incoming:
             event = incoming.popleft()
-            (self._urgent if event.urgent else self._bulk).append(event)
+            if isinstance(event, Event) and event.urgent:
+                self._urgent.append(event)
+            else:
+                self._bulk.append(event)
+
+    def _reach(self, barrier: Barrier) -> None:
+        try:
+            barrier.reached()
+        except Exception:
+            self.handler_errors += 1
+            log.exception("barrier handler %r failed", barrier.reached)
 
     def _dispatch(self, event: Event) -> None:
         self.dispatched += 1

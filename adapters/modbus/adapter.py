@@ -13,6 +13,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from adapters.modbus.connection import EndpointConnection
 from adapters.modbus.poller import DevicePoller
+from gateway.core.events import Availability
+from gateway.core.health import Health, Observed, unreachable
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,8 @@ class ModbusEndpointAdapter:
         self.pollers = pollers
         self._rng = random.Random()
         self._stopping = False
+        self._clock = pollers[0].ctx.clock if pollers else None
+        self._observed = Observed(self._clock.now() if self._clock else 0.0)
 
     async def run(self) -> None:
         """Poll on schedule until cancelled; then stop the scheduler and disconnect."""
@@ -82,6 +86,14 @@ class ModbusEndpointAdapter:
             interval = poller.timing.interval_s
             early = timedelta(seconds=interval - self._rng.uniform(0, interval))
             job.modify(next_run_time=job.next_run_time - early)
+
+    def health(self) -> Health:
+        """Degraded while any device behind this endpoint is offline or in fault (the
+        reason counts and names them), ok otherwise; `since` is when that was first seen."""
+        down = [p.device.id for p in self.pollers
+                if p.availability in (Availability.OFFLINE, Availability.FAULT)]
+        now = self._clock.now() if self._clock else 0.0
+        return self._observed.see(unreachable(down, len(self.pollers)), now)
 
     def counters(self) -> dict[str, int]:
         totals = {"requests": self.connection.requests, "connects": self.connection.connects,

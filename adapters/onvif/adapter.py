@@ -25,6 +25,7 @@ from adapters.onvif.pullpoint import PullPointSubscription
 from adapters.onvif.topics import Notification, TopicTable, raw_point
 from gateway.core.backoff import Backoff
 from gateway.core.events import AVAILABILITY, Availability, Event, PointValue, Quality
+from gateway.core.health import Health, Observed, unreachable
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class CameraAdapter:
         self.info: CameraInfo | None = None
         self.availability = Availability.UNKNOWN
         self._backoff = Backoff(settings.retry_initial_s, settings.retry_max_s)
+        self._observed = Observed(ctx.clock.now())
         self._client: CameraClient | None = None
         self._failure: str | None = None
         self._snapshot: str | None = None  # "good" or the failure's code
@@ -244,6 +246,16 @@ class CameraAdapter:
         wording = "in fault" if state is Availability.FAULT else state.value
         log.warning("camera %s is %s: %s", self.config.id, wording, err)
         self._publish(AVAILABILITY, state.value, quality=Quality.BAD, detail=f"{err.code}: {err}")
+
+    def health(self) -> Health:
+        """Degraded while the camera is offline or in fault ("1 of 1 cameras unreachable"),
+        ok otherwise (also while still connecting); `since` is when that was first seen."""
+        down = [self.config.id] if self.availability in (Availability.OFFLINE,
+                                                         Availability.FAULT) else []
+        reason = unreachable(down, 1, "cameras")
+        if reason and self._failure:
+            reason = f"{reason} ({self._failure})"
+        return self._observed.see(reason, self.ctx.clock.now())
 
     def counters(self) -> dict[str, int]:
         return {**self._counts, "online": int(self.availability == Availability.ONLINE)}

@@ -16,6 +16,7 @@ from adapters.video.evidence import EvidenceItem, EvidenceRecorder, FrameRing, U
 from adapters.video.references import ReferenceInfo, ReferenceStore
 from adapters.video.snapshot import SharedSession
 from gateway.core.backoff import Backoff
+from gateway.core.health import Health, Observed, unreachable
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ class VideoAnalyticsAdapter:
                                             thread_name_prefix="ThreadPoolExecutor-video")
         self._http = SharedSession()
         self._cameras: dict[str, CameraAnalytics] = {}
+        self._observed = Observed(ctx.clock.now())
         for camera in cameras:
             ring = FrameRing(camera.config.ring_buffer_s)
             self.evidence.register(camera.camera_id, ring)
@@ -57,6 +59,16 @@ class VideoAnalyticsAdapter:
             return self._cameras[camera_id]
         except KeyError:
             raise UnknownCamera(camera_id) from None
+
+    def health(self) -> Health:
+        """Degraded while any camera's snapshots fail ("1 of 2 cameras unreachable: id
+        (why)"), ok otherwise; `since` is when that was first seen."""
+        failing = {camera_id: camera.failing for camera_id, camera in self._cameras.items()
+                   if camera.failing is not None}
+        reason = unreachable(failing, len(self._cameras), "cameras")
+        if reason:
+            reason += " (" + "; ".join(failing.values()) + ")"
+        return self._observed.see(reason, self.ctx.clock.now())
 
     async def run(self) -> None:
         previous_switch = sys.getswitchinterval()

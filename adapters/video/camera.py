@@ -205,6 +205,11 @@ class CameraAnalytics:
                                           self.config.timeout_s)
         return self._source
 
+    @property
+    def failing(self) -> str | None:
+        """Why snapshots fail now (None while they come)."""
+        return self._failing
+
     def _failed(self, reason: str) -> None:
         self.counters.snapshot_failures += 1
         self._failures_in_row += 1

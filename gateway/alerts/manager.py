@@ -54,7 +54,8 @@ class AlertManager:
                  feed: AlertFeed, on_enqueued: Callable[[], None],
                  on_raised: Callable[[Alert, AlertSpec], None] = lambda _alert, _spec: None,
                  evidence_base_url: str = "",
-                 on_changed: Callable[[Alert], None] = lambda _alert: None) -> None:
+                 on_changed: Callable[[Alert], None] = lambda _alert: None,
+                 on_store_error: Callable[[str], None] = lambda _reason: None) -> None:
         self._alerts = alerts
         self._clock = clock
         self._tz = tz
@@ -65,6 +66,7 @@ class AlertManager:
         self._on_enqueued = on_enqueued
         self._on_raised = on_raised
         self._on_changed = on_changed
+        self._on_store_error = on_store_error
         self._evidence_base_url = evidence_base_url
         self._queue: asyncio.Queue[Outcome | Callable[[], None]] = asyncio.Queue()
         self._active_keys: set[str] = set()
@@ -96,8 +98,9 @@ class AlertManager:
                         await self._apply_until_stored(item)
                 else:
                     item()
-            except Exception:
+            except Exception as exc:
                 log.exception("could not apply %s", item)
+                self._on_store_error(f"could not apply an alert change: {exc!r}")
             finally:
                 self._queue.task_done()
 
@@ -113,6 +116,7 @@ class AlertManager:
                               self._queue.qsize() + 1, exc)
                     self.store_failing_since = self._clock.now()
                 self.store_problem = str(exc)
+                self._on_store_error(f"unavailable: {exc}")
                 await self._clock.sleep(self._retry.next_delay())
                 continue
             if self.store_problem is not None:

@@ -22,6 +22,7 @@ from gateway.core.bus import EventBus
 from gateway.core.clock import Clock, SystemClock, sleep_until
 from gateway.core.events import Availability, Event
 from gateway.core.feed import AlertFeed
+from gateway.core.health import Health, Tracker, task_health
 from gateway.core.modes import ModeBook
 from gateway.core.repositories import Store
 from gateway.devices.registry import DeviceRegistry
@@ -61,6 +62,10 @@ class Gateway:
         self._run_adapters = run_adapters
         self._forward = forward
         self._tasks: list[asyncio.Task[None]] = []
+        self._started_at: dict[str, float] = {}
+        self._ended_at: dict[str, float] = {}
+        self._store_health = Tracker(self.clock.now())
+        self.store_failures = 0
         self._adapter_tasks: list[asyncio.Task[None]] = []
         self._manager: AlertManager | None = None
         self._escalator: Escalator | None = None
@@ -101,13 +106,15 @@ class Gateway:
         self.workers = [OutboxWorker(build_channel(cfg, self.clock), self.store.outbox, self.clock,
                                      Backoff(cfg.retry.initial_s, cfg.retry.max_s))
                         for cfg in self.config.channels] if self._forward else []
+        for worker in self.workers:
+            await worker.channel.start()
         self._manager = AlertManager(
             self.store.alerts, self.clock, self.config.site.tz, self.place,
             {c.id: c.forward_drills for c in self.config.channels}, self.feed,
             self._wake_workers,
             on_raised=self._alert_raised,
             evidence_base_url=self.config.api.base_url() + "/",
-            on_changed=self._alert_changed)
+            on_changed=self._alert_changed, on_store_error=self._store_failed)
         await self._manager.load()
         for outcome in self.engine.start(self.clock.now(), await self.store.held.load()):
             self._manager.submit(outcome)
@@ -126,7 +133,9 @@ class Gateway:
             await self.start_adapters()
 
     async def start_adapters(self) -> None:
-        context = AdapterContext(site=self.config.site.id, clock=self.clock, bus=self.bus)
+        # A barrier reached by the bus waits behind what the rules submitted before it.
+        context = AdapterContext(site=self.config.site.id, clock=self.clock, bus=self.bus,
+                                 after_dispatch=self.manager.after_stored)
         for factory in adapter_factories(self.config.adapters):
             self.adapters += factory(self.config.devices, context)
         self.video = find_video_adapter(self.adapters)
@@ -153,7 +162,7 @@ class Gateway:
             await self._manager.drain()
         await _cancel(self._tasks)
         for worker in self.workers:
-            await worker.channel.aclose()
+            await worker.channel.stop()
         await self.store.close()
 
     async def __aenter__(self) -> Gateway:
@@ -186,6 +195,8 @@ class Gateway:
             self._evidence.alert_raised(alert, spec.snapshot)
 
     def _alert_changed(self, alert: Alert) -> None:
+        if self._store_health.recover(self.clock.now()):
+            log.info("the store applies alert changes again")
         if self._escalator is not None:
             self._escalator.alert_changed(alert)
 
@@ -195,9 +206,44 @@ class Gateway:
 
     def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
         task = asyncio.create_task(work, name=name)
+        self._started_at[name] = self.clock.now()
+        task.add_done_callback(self._ended)
         task.add_done_callback(_log_crash)
         self._tasks.append(task)
         return task
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        self._ended_at[task.get_name()] = self.clock.now()
+
+    def _store_failed(self, reason: str) -> None:
+        """An alert change could not be applied: the store is failed until one is."""
+        self.store_failures += 1
+        self._store_health.fail(reason, self.clock.now(), "failed")
+
+    def parts(self) -> dict[str, Health]:
+        """The health of every long-running part: each spawned task (failed once it has
+        ended, with its exception), each adapter, each outbox worker, the rule engine and
+        the store. Empty before `start()` and after `stop()`."""
+        now = self.clock.now()
+        tasks = {task.get_name(): task_health(task, self._started_at.get(task.get_name(), now),
+                                              self._ended_at.get(task.get_name()))
+                 for task in self._tasks}
+        if not tasks:
+            return {}
+        parts = {f"task:{name}": health for name, health in tasks.items()}
+        parts["rules"] = tasks.get("rule-timers", Health.failed("timer task missing", now))
+        parts["store"] = self._store_health.health
+        for worker in self.workers:
+            task_part = tasks.get(f"outbox:{worker.channel.id}",
+                                  Health.failed("not running", now))
+            parts[f"channel:{worker.channel.id}"] = task_part if not task_part.is_ok \
+                else worker_health(worker)
+        for adapter in self.adapters:
+            task_part = tasks.get(f"adapter:{adapter.name}",
+                                  Health.failed("not running", now))
+            parts[f"adapter:{adapter.name}"] = (adapter.health() if task_part.is_ok
+                                                else task_part)
+        return parts
 
     def health(self) -> dict[str, Any]:
         return {
@@ -215,10 +261,23 @@ class Gateway:
         }
 
 
+def worker_health(worker: OutboxWorker) -> Health:
+    """A worker is as healthy as its deliveries; the channel's own link state adds the
+    reason when the worker has not noticed yet (e.g. before the next attempt)."""
+    own = worker.health()
+    return own if not own.is_ok else worker.channel.health()
+
+
 def _log_crash(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
+    """A spawned task runs until cancelled: ending any other way is logged (and shows as
+    failed in `Gateway.parts()`)."""
+    if task.cancelled():
+        return
+    if task.exception() is not None:
         log.error("task %s stopped: %r", task.get_name(), task.exception(),
                   exc_info=task.exception())
+    else:
+        log.error("task %s returned; what it did has stopped", task.get_name())
 
 
 async def _cancel(tasks: list[asyncio.Task[None]]) -> None:

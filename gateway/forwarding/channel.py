@@ -1,11 +1,12 @@
-"""The channel seam: a channel encodes its own message from an outbox job's alert revision,
-delivers it, and returns a receipt."""
+"""The channel seam: a channel encodes its own message from an outbox job's alert revision
+on every attempt, delivers it, returns a receipt, and supervises its link."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Protocol
 
+from gateway.core.health import Health
 from gateway.core.repositories import ForwardJob
 
 __all__ = ["Channel", "DeliveryError", "ForwardJob", "Receipt"]
@@ -24,9 +25,21 @@ class DeliveryError(Exception):
 
 
 class Channel(Protocol):
+    """One forwarding destination. Lifecycle: `start()` once before the first `deliver()`,
+    `stop()` once at the end (it releases connections; a stopped channel may be started
+    again). `deliver()` makes one attempt and encodes the message from `job.payload` on
+    each call, so an attempt may carry a fresh sequence number and timestamp; it raises
+    (normally `DeliveryError`) when the receiver did not take the job."""
+
     id: str
     forward_drills: bool
 
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
     async def deliver(self, job: ForwardJob) -> Receipt: ...
 
-    async def aclose(self) -> None: ...
+    def health(self) -> Health:
+        """The link's state as the last attempt found it (ok before any attempt)."""
+        ...

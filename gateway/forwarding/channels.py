@@ -1,20 +1,35 @@
-"""Which channel class serves which `type:` of channel config: one explicit mapping."""
+"""The one explicit registration of forwarding channels: which config model (by its
+`type:`) is served by which channel class. A new channel is one module plus one line here
+and one member of the union."""
 
 from __future__ import annotations
 
-from typing import assert_never
+from collections.abc import Callable
+from typing import Annotated, Any, get_args
+
+from pydantic import Field
 
 from gateway.core.clock import Clock
 from gateway.forwarding.channel import Channel
-from gateway.forwarding.config import ChannelConfig, FileChannelConfig, PoliceHttpChannelConfig
-from gateway.forwarding.file_channel import FileChannel
-from gateway.forwarding.http_channel import PoliceHttpChannel
+from gateway.forwarding.file_channel import FileChannel, FileChannelConfig
+from gateway.forwarding.http_channel import PoliceHttpChannel, PoliceHttpChannelConfig
+
+ChannelConfig = Annotated[PoliceHttpChannelConfig | FileChannelConfig,
+                          Field(discriminator="type")]
+"""One entry of the config's `channels:` list, chosen by its `type:`."""
+
+ChannelFactory = Callable[[Any, Clock], Channel]
+
+CHANNELS: dict[type[Any], ChannelFactory] = {
+    PoliceHttpChannelConfig: PoliceHttpChannel,
+    FileChannelConfig: FileChannel,
+}
+"""Invariant: its keys are exactly the members of `ChannelConfig` (checked at import)."""
+
+if set(CHANNELS) != set(get_args(get_args(ChannelConfig)[0])):  # pragma: no cover
+    raise ImportError("CHANNELS and ChannelConfig name different channel configs")
 
 
 def build_channel(config: ChannelConfig, clock: Clock) -> Channel:
     """The channel for one entry of the config's `channels:` list."""
-    if isinstance(config, PoliceHttpChannelConfig):
-        return PoliceHttpChannel(config, clock)
-    if isinstance(config, FileChannelConfig):
-        return FileChannel(config)
-    assert_never(config)
+    return CHANNELS[type(config)](config, clock)

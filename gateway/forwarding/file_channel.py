@@ -7,11 +7,26 @@ import json
 import os
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import Field
+
+from gateway.core.clock import Clock, SystemClock
+from gateway.core.config import StrictModel
+from gateway.core.health import Health, Tracker
 from gateway.forwarding.channel import DeliveryError, ForwardJob, Receipt
-from gateway.forwarding.config import FileChannelConfig
+from gateway.forwarding.common import RetryConfig
 from gateway.forwarding.document import alert_document
+
+
+class FileChannelConfig(StrictModel):
+    """Appends alert documents as JSON lines, for sites without an endpoint."""
+
+    type: Literal["file"]
+    id: str = Field(description="Channel id that rules name.")
+    path: Path = Field(description="JSON-lines file to append to.")
+    retry: RetryConfig = Field(default_factory=RetryConfig, description="Retry backoff.")
+    forward_drills: bool = Field(default=True, description="Also write drill alerts.")
 
 
 class FileChannel:
@@ -20,9 +35,12 @@ class FileChannel:
     Each line is ``{"idempotency_key", "alert_id", "revision", "document"}``. A job whose
     idempotency key is already in the file is not written again: its receipt names the
     line that holds it, so a retried delivery leaves one line, as a receiver would.
+    `health()` is degraded from a failed write until the next one succeeds.
     """
 
-    def __init__(self, config: FileChannelConfig) -> None:
+    def __init__(self, config: FileChannelConfig, clock: Clock | None = None) -> None:
+        self._clock: Clock = clock or SystemClock()
+        self._link = Tracker(self._clock.now())
         self.id = config.id
         self.forward_drills = config.forward_drills
         self._path = config.path
@@ -37,11 +55,19 @@ class FileChannel:
         try:
             line, written = await asyncio.to_thread(self._append, job.idempotency_key, record)
         except OSError as exc:
+            self._link.fail(f"cannot write {self._path}: {exc}", self._clock.now())
             raise DeliveryError(f"cannot write {self._path}: {exc}") from exc
+        self._link.recover(self._clock.now())
         return Receipt(f"file:{line}", "written" if written else "duplicate")
 
-    async def aclose(self) -> None:
-        return None
+    async def start(self) -> None:
+        """Nothing to open: each write opens, appends, fsyncs and closes the file."""
+
+    async def stop(self) -> None:
+        """Nothing held open between writes."""
+
+    def health(self) -> Health:
+        return self._link.health
 
     def _append(self, key: str, record: dict[str, Any]) -> tuple[int, bool]:
         """Write `record` unless `key` is already there; (its line number, written?)."""

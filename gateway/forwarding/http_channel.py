@@ -8,11 +8,14 @@ import json
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
+from pydantic import Field, SecretStr
 
 from gateway.core.clock import Clock
+from gateway.core.config import StrictModel
+from gateway.core.health import Health, Tracker
 from gateway.core.signing import (
     IDEMPOTENCY_HEADER,
     SIGNATURE_HEADER,
@@ -20,11 +23,24 @@ from gateway.core.signing import (
     sign,
 )
 from gateway.forwarding.channel import DeliveryError, ForwardJob, Receipt
-from gateway.forwarding.config import ClientTlsConfig, PoliceHttpChannelConfig
+from gateway.forwarding.common import ClientTlsConfig, RetryConfig
 from gateway.forwarding.document import linkage_body
 
 DUPLICATE_STATUS = 409
 _MAX_REASON_CHARS = 200
+
+
+class PoliceHttpChannelConfig(StrictModel):
+    """HTTP(S) POST to the police linkage platform (公安联网报警平台), signed."""
+
+    type: Literal["police_http"]
+    id: str = Field(description="Channel id that rules name.")
+    url: str = Field(description="Receiver URL.", pattern=r"^https?://")
+    secret: SecretStr = Field(description="Shared secret for the HMAC-SHA256 signature.")
+    timeout_s: float = Field(default=5.0, gt=0, description="Timeout for one delivery attempt.")
+    tls: ClientTlsConfig | None = Field(default=None, description="TLS and mutual-TLS settings.")
+    retry: RetryConfig = Field(default_factory=RetryConfig, description="Retry backoff.")
+    forward_drills: bool = Field(default=False, description="Also forward drill alerts.")
 
 
 class PoliceHttpChannel:
@@ -32,7 +48,9 @@ class PoliceHttpChannel:
 
     `deliver()` makes exactly one attempt; the outbox worker retries. A 2xx answer, or a
     409 meaning the receiver already has this idempotency key, is a delivery; anything
-    else raises `DeliveryError` naming the status, the refusal or the timeout.
+    else raises `DeliveryError` naming the status, the refusal or the timeout. The body is
+    encoded and signed afresh on each attempt (new timestamp); `health()` is degraded from
+    the first failed attempt until the next delivery.
     """
 
     def __init__(self, config: PoliceHttpChannelConfig, clock: Clock) -> None:
@@ -45,8 +63,25 @@ class PoliceHttpChannel:
         # Loaded now so that a wrong certificate path stops the gateway at startup.
         self._ssl = client_ssl_context(config.tls or ClientTlsConfig())
         self._session: aiohttp.ClientSession | None = None
+        self._link = Tracker(clock.now())
+
+    async def start(self) -> None:
+        """Nothing to open ahead: the HTTP session is made on the first attempt, inside
+        the running loop."""
+
+    def health(self) -> Health:
+        return self._link.health
 
     async def deliver(self, job: ForwardJob) -> Receipt:
+        try:
+            receipt = await self._attempt(job)
+        except DeliveryError as exc:
+            self._link.fail(str(exc), self._clock.now())
+            raise
+        self._link.recover(self._clock.now())
+        return receipt
+
+    async def _attempt(self, job: ForwardJob) -> Receipt:
         body = linkage_body(job.payload)
         timestamp = int(self._clock.now())
         headers = {
@@ -58,7 +93,8 @@ class PoliceHttpChannel:
         response = await self._post(body, headers)
         return _receipt(response)
 
-    async def aclose(self) -> None:
+    async def stop(self) -> None:
+        """Close the HTTP session; a later attempt opens a new one."""
         session, self._session = self._session, None
         if session is not None:
             await session.close()

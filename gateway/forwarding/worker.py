@@ -2,8 +2,9 @@
 
 At least once: a job is marked delivered only after the receiver answered 2xx, so a
 crash between sending and marking sends it again with the same Idempotency-Key, which the
-receiver deduplicates. A failing receiver holds its channel's queue (order is kept) and is
-retried with capped exponential backoff and jitter; other channels are not affected.
+receiver deduplicates. A failing receiver holds its channel's queue (order is kept: the
+same job is retried) with capped exponential backoff and jitter; other channels are not
+affected. Any exception from a channel is a failed attempt, never the end of the worker.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 
 from gateway.core.backoff import Backoff
 from gateway.core.clock import Clock
+from gateway.core.health import Health, Tracker
 from gateway.core.repositories import OutboxRepository
 from gateway.forwarding.channel import Channel, DeliveryError, ForwardJob
 
@@ -20,6 +22,9 @@ log = logging.getLogger(__name__)
 
 
 class OutboxWorker:
+    """Delivers one channel's outbox. Logs once when delivery starts failing (with the
+    reason) and once when it recovers; `health()` is degraded in between."""
+
     def __init__(self, channel: Channel, outbox: OutboxRepository, clock: Clock,
                  backoff: Backoff) -> None:
         self.channel = channel
@@ -27,6 +32,7 @@ class OutboxWorker:
         self._clock = clock
         self._backoff = backoff
         self._wakeup = asyncio.Event()
+        self._state = Tracker(clock.now())
         self.delivered = 0
         self.failures = 0
         self.failing_since: float | None = None
@@ -35,7 +41,13 @@ class OutboxWorker:
         """New jobs were stored."""
         self._wakeup.set()
 
+    def health(self) -> Health:
+        """Degraded while the channel's jobs fail (since the first failure, with the last
+        reason); ok otherwise."""
+        return self._state.health
+
     async def run(self) -> None:
+        """Deliver jobs until cancelled."""
         channel_id = self.channel.id
         while True:
             self._wakeup.clear()
@@ -48,20 +60,30 @@ class OutboxWorker:
             except DeliveryError as exc:
                 await self._failed(job, str(exc))
                 continue
+            except Exception as exc:  # a channel bug must not stop forwarding
+                await self._failed(job, f"{type(exc).__name__}: {exc}", exc)
+                continue
             now = self._clock.now()
             await self._outbox.mark_delivered(job, receipt.receipt_id, now)
             self.delivered += 1
             self._backoff.reset()
-            if self.failing_since is not None:
-                log.info("channel %s delivers again (after %.0f s)", channel_id,
-                         now - self.failing_since)
-                self.failing_since = None
+            self._recovered(now)
 
-    async def _failed(self, job: ForwardJob, error: str) -> None:
+    def _recovered(self, now: float) -> None:
+        if self.failing_since is not None:
+            log.info("channel %s delivers again (after %.0f s)", self.channel.id,
+                     now - self.failing_since)
+            self.failing_since = None
+        self._state.recover(now)
+
+    async def _failed(self, job: ForwardJob, error: str,
+                      unexpected: BaseException | None = None) -> None:
         self.failures += 1
         await self._outbox.mark_failed(job, error)
-        if self.failing_since is None:
-            self.failing_since = self._clock.now()
+        now = self._clock.now()
+        if self._state.fail(error, now):
+            self.failing_since = now
             log.warning("channel %s cannot deliver %s: %s (retrying with backoff)",
-                        self.channel.id, job.idempotency_key, error)
+                        self.channel.id, job.idempotency_key, error,
+                        exc_info=unexpected)
         await self._clock.sleep(self._backoff.next_delay())

@@ -62,7 +62,7 @@ def of_type(kind: type[D]) -> list[D]:
 ONVIF_POINTS = ("snapshot_ok", "motion", "tampering", "input_*", "intrusion", "line_crossed",
                 "raw:*")
 VIDEO_POINTS = ("analytics.ok", "reference.missing", "tamper.covered", "tamper.blurred",
-                "tamper.moved")
+                "tamper.moved", "tamper.hazed")
 
 EXPECTED: dict[str, tuple[str, ...]] = {
     "pb-a-301": ("pressed", "tamper", "battery_low", "heartbeat"),

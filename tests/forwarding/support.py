@@ -15,9 +15,9 @@ from pydantic import SecretStr
 from gateway.core.alerts import Alert, AlertRevision, AlertState, Category, Place, Severity
 from gateway.core.clock import Clock, SystemClock
 from gateway.forwarding.channel import ForwardJob
-from gateway.forwarding.config import ClientTlsConfig, PoliceHttpChannelConfig
+from gateway.forwarding.config import ClientTlsConfig
 from gateway.forwarding.document import alert_document
-from gateway.forwarding.http_channel import PoliceHttpChannel
+from gateway.forwarding.http_channel import PoliceHttpChannel, PoliceHttpChannelConfig
 
 SECRET = "police-test-secret"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -68,7 +68,7 @@ async def police_channel(url: str, clock: Clock | None = None,
     try:
         yield channel
     finally:
-        await channel.aclose()
+        await channel.stop()
 
 
 class RawReceiver:

@@ -28,7 +28,7 @@ async def test_builds_each_channel_type_from_config(tmp_path: Path) -> None:
     assert isinstance(channels[1], FileChannel)
     assert [(c.id, c.forward_drills) for c in channels] == [("police", True), ("archive", True)]
     for channel in channels:
-        await channel.aclose()
+        await channel.stop()
 
 
 def test_a_client_key_without_its_certificate_is_a_config_error_at_its_line(

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from gateway.forwarding.channel import DeliveryError
-from gateway.forwarding.config import FileChannelConfig
-from gateway.forwarding.file_channel import FileChannel
+from gateway.forwarding.file_channel import FileChannel, FileChannelConfig
 from tests.forwarding.support import forward_job, panic_document
 
 
@@ -27,7 +26,7 @@ async def test_appends_one_json_line_per_job_creating_folders(tmp_path: Path) ->
     receipts = [await channel.deliver(forward_job("a-5001", 1, channel="archive")),
                 await channel.deliver(forward_job("a-5001", 2, channel="archive")),
                 await channel.deliver(forward_job("a-5002", 1, channel="archive"))]
-    await channel.aclose()
+    await channel.stop()
     assert [r.receipt_id for r in receipts] == ["file:1", "file:2", "file:3"]
     lines = _lines(path)
     assert lines[0] == {"idempotency_key": "a-5001:1", "alert_id": "a-5001", "revision": 1,

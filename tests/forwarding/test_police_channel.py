@@ -97,10 +97,10 @@ async def test_error_without_json_names_status_and_reason() -> None:
             await channel.deliver(forward_job())
 
 
-async def test_client_is_recreated_after_aclose(
+async def test_client_is_recreated_after_stop(
         police: PoliceSimulator, channel: PoliceHttpChannel) -> None:
     await channel.deliver(forward_job("a-1005", 1))
-    await channel.aclose()
+    await channel.stop()
     await channel.deliver(forward_job("a-1005", 2))
     assert len(police.received) == 2
 

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from importlib import resources
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, HTTPException, Query
+from fastapi import Depends, FastAPI, HTTPException, Query, Response
 from fastapi.responses import HTMLResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
@@ -19,11 +19,20 @@ from adapters.video.adapter import VideoAnalyticsAdapter
 from adapters.video.camera import NoFrame
 from adapters.video.evidence import UnknownCamera
 from gateway.alerts.manager import AlertActionError, AlertNotFound
+from gateway.app.api.health import HealthReport, health_report
 from gateway.app.api.modes import mode_routes
+from gateway.app.api.schemas import (
+    CONFLICT,
+    NOT_FOUND,
+    UNAUTHORIZED,
+    AlertDetail,
+    AlertView,
+    DeviceView,
+    HistoryLine,
+)
 from gateway.app.evidence import EVIDENCE_PATH
 from gateway.app.gateway import Gateway
 from gateway.core.alerts import ACTIVE_STATES, AlertState
-from gateway.core.timefmt import iso
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -52,45 +61,54 @@ def create_api(gateway: Gateway, keepalive_s: float = 15.0) -> FastAPI:
     async def dashboard() -> str:
         return page
 
-    @api.get("/health")
-    async def health() -> dict[str, Any]:
-        """Counters of every part, and how many alert documents wait per channel."""
-        backlog = await gateway.store.outbox.backlog()
-        return {"status": "ok", **gateway.health(), "outbox_backlog": backlog}
+    @api.get("/health", response_model=HealthReport, responses={
+        503: {"model": HealthReport, "description": "Some part is degraded or failed."}})
+    async def health(response: Response) -> HealthReport:
+        """Every part's health (200 only when all are ok, else 503), the counters of
+        every part, and how many alert documents wait per channel."""
+        report = health_report(gateway.parts(), gateway.health(),
+                               await gateway.store.outbox.backlog())
+        if report.status != "ok":
+            response.status_code = 503
+        return report
 
     @api.get("/alerts")
     async def list_alerts(
         state: Annotated[Literal["active", "all", "open", "acknowledged", "resolved",
                                  "closed"], Query()] = "active",
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    ) -> list[dict[str, Any]]:
+    ) -> list[AlertView]:
+        """The newest alerts first."""
         states = (None if state == "all" else ACTIVE_STATES if state == "active"
                   else (AlertState(state),))
         alerts = await gateway.store.alerts.newest(states, limit)
-        return [alert.to_dict(tz) for alert in alerts]
+        return [AlertView.of(alert, tz) for alert in alerts]
 
-    @api.get("/alerts/{alert_id}")
-    async def get_alert(alert_id: str) -> dict[str, Any]:
+    @api.get("/alerts/{alert_id}", responses=NOT_FOUND)
+    async def get_alert(alert_id: str) -> AlertDetail:
+        """One alert with its whole history."""
         alert = await gateway.store.alerts.get(alert_id)
         if alert is None:
             raise HTTPException(404, f"no alert {alert_id}")
         history = await gateway.store.alerts.history(alert_id)
-        return {**alert.to_dict(tz), "history": [
-            {"at": iso(h.at, tz), "action": h.action, "from": h.from_state, "to": h.to_state,
-             "actor": h.actor, "note": h.note, "revision": h.revision} for h in history]}
+        return AlertDetail(**AlertView.of(alert, tz).model_dump(),
+                           history=[HistoryLine.of(entry, tz) for entry in history])
 
-    @api.post("/alerts/{alert_id}/{action}", dependencies=[Depends(operator)])
+    @api.post("/alerts/{alert_id}/{action}", dependencies=[Depends(operator)],
+              responses={**UNAUTHORIZED, **NOT_FOUND, **CONFLICT})
     async def act(alert_id: str, action: Literal["ack", "resolve", "close"],
-                  body: OperatorAction) -> dict[str, Any]:
+                  body: OperatorAction) -> AlertView:
+        """Acknowledge, resolve or close an alert."""
         try:
             alert = await gateway.manager.act(alert_id, action, body.actor, body.note)
         except AlertNotFound as exc:
             raise HTTPException(404, str(exc)) from None
         except AlertActionError as exc:
             raise HTTPException(409, str(exc)) from None
-        return alert.to_dict(tz)
+        return AlertView.of(alert, tz)
 
-    @api.post("/cameras/{camera_id}/reference", dependencies=[Depends(operator)])
+    @api.post("/cameras/{camera_id}/reference", dependencies=[Depends(operator)],
+              responses={**UNAUTHORIZED, **NOT_FOUND, **CONFLICT})
     async def capture_reference(camera_id: str) -> dict[str, Any]:
         """Take the camera's current view as the clear reference of its regions."""
         video = _video(gateway)
@@ -102,7 +120,7 @@ def create_api(gateway: Gateway, keepalive_s: float = 15.0) -> FastAPI:
             raise HTTPException(409, f"{camera_id}: {exc}") from None
         return info.to_dict()
 
-    @api.get("/cameras/{camera_id}/reference")
+    @api.get("/cameras/{camera_id}/reference", responses=NOT_FOUND)
     async def get_reference(camera_id: str) -> dict[str, Any]:
         video = _video(gateway)
         try:
@@ -116,8 +134,10 @@ def create_api(gateway: Gateway, keepalive_s: float = 15.0) -> FastAPI:
     api.include_router(mode_routes(gateway.mode_service, gateway.clock.now, operator))
 
     @api.get("/devices")
-    async def devices() -> list[dict[str, Any]]:
-        return [state.to_dict() for state in gateway.registry.devices.values()]
+    async def devices() -> list[DeviceView]:
+        """Every device's availability and last values."""
+        return [DeviceView.model_validate(state.to_dict())
+                for state in gateway.registry.devices.values()]
 
     @api.get("/stream")
     async def stream() -> StreamingResponse:

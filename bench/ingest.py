@@ -45,10 +45,10 @@ from bench.ingest_site import (
 )
 from bench.ingest_traffic import Traffic, build_traffic
 from bench.mqtt_load import PREFIX, RAW_CLIENT_ID, publish, raw_receive, register_session
+from bench.stores import HELP, backend, bench_store
 from gateway.app.config import GatewayConfig
 from gateway.app.gateway import Gateway
 from gateway.core.events import Event
-from gateway.store.config import StoreConfig
 from simulators.mosquitto import MosquittoBroker
 
 TARGET_RATIO = 0.5
@@ -115,19 +115,20 @@ def check_registry(gateway: Gateway, traffic: Traffic) -> None:
 
 
 def run_rounds(site: BenchSite, traffic: Traffic, port: int, workdir: Path, rounds: int,
-               start: float, report: Callable[[str], None]) -> list[Round]:
+               start: float, report: Callable[[str], None],
+               store: str | None = None) -> list[Round]:
     count = len(traffic.messages)
     results: list[Round] = []
     for number in range(rounds):
         publish(port, traffic.messages)  # the broker queues a copy for each session
-        store = StoreConfig(path=workdir / f"round-{number}" / "alerts.db")
-        config = site.config.model_copy(update={"store": store})
-        gateway_first = number % 2 == 1
-        if gateway_first:
-            gateway = asyncio.run(gateway_receive(config, traffic, start))
-        raw_seconds = raw_receive(port, count)
-        if not gateway_first:
-            gateway = asyncio.run(gateway_receive(config, traffic, start))
+        with bench_store(store, workdir / f"round-{number}" / "alerts.db") as database:
+            config = site.config.model_copy(update={"store": database})
+            gateway_first = number % 2 == 1
+            if gateway_first:
+                gateway = asyncio.run(gateway_receive(config, traffic, start))
+            raw_seconds = raw_receive(port, count)
+            if not gateway_first:
+                gateway = asyncio.run(gateway_receive(config, traffic, start))
         result = Round(gateway, raw_seconds)
         results.append(result)
         report(f"round {number + 1}: gateway {count / gateway.seconds:7.0f} msg/s  "
@@ -175,7 +176,8 @@ def summary(site: BenchSite, traffic: Traffic, results: list[Round],
 
 
 def run(messages: int, devices: int, rounds: int, alarm_share: float, seed: int,
-        site_time: str, report: Callable[[str], None]) -> dict[str, Any]:
+        site_time: str, report: Callable[[str], None],
+        store: str | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="campusgw-bench-") as directory:
         workdir = Path(directory)
         with MosquittoBroker(workdir=workdir / "mosquitto") as broker:
@@ -190,9 +192,10 @@ def run(messages: int, devices: int, rounds: int, alarm_share: float, seed: int,
             warm_up = build_traffic(mqtt_devices, PREFIX, min(messages, WARM_UP_MESSAGES),
                                     alarm_share=0.01, seed=seed + 1)
             run_rounds(site, warm_up, broker.port, workdir / "warm-up", 1, start,
-                       lambda _line: None)
-            results = run_rounds(site, traffic, broker.port, workdir, rounds, start, report)
-    return summary(site, traffic, results, site_time)
+                       lambda _line: None, store)
+            results = run_rounds(site, traffic, broker.port, workdir, rounds, start, report,
+                                 store)
+    return {**summary(site, traffic, results, site_time), "store": backend(store)}
 
 
 def describe(result: dict[str, Any]) -> list[str]:
@@ -201,8 +204,8 @@ def describe(result: dict[str, Any]) -> list[str]:
     types = ", ".join(f"{n} {t}" for t, n in result["device_types"].items())
     pack = ", ".join(result["rule_files"])
     return [
-        f"site: {result['devices']} devices ({types}); {result['rule_count']} rules "
-        f"({pack}); site time {result['site_time']}",
+        f"store: {result['store']}; site: {result['devices']} devices ({types}); "
+        f"{result['rule_count']} rules ({pack}); site time {result['site_time']}",
         f"traffic: {result['messages']} QoS 1 messages -> {result['point_events']} point "
         f"events, {result['alarm_messages']} alarms; {result['events_dispatched']} events "
         f"dispatched and {result['alerts_raised']} alerts stored per round",
@@ -228,11 +231,12 @@ def main(argv: list[str] | None = None,
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--site-time", default=SITE_TIME,
                         help="site-local time the gateway's clock starts at (YYYY-MM-DD HH:MM)")
+    parser.add_argument("--store", metavar="URL", help=HELP)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)  # alerts raised are counted, not logged
     result = run(args.messages, args.devices, args.rounds, args.alarm_share, args.seed,
-                 args.site_time, report)
+                 args.site_time, report, args.store)
     for line in describe(result):
         report(line)
     if args.json:

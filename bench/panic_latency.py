@@ -29,10 +29,12 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from adapters.mqtt.config import PanicButtonConfig
+from bench.stores import HELP, backend, bench_store
 from gateway.app.config import load_config
 from gateway.app.gateway import Gateway
 from gateway.app.runner import serving
 from gateway.forwarding.channel import ForwardJob
+from gateway.store.config import StoreConfig
 from simulators.mosquitto import MosquittoBroker
 from simulators.mqtt_devices.fleet import MqttDeviceFleet
 from simulators.net import free_port
@@ -78,7 +80,8 @@ def raw_mqtt_rtt_ms(port: int, count: int) -> list[float]:
     return [(received[i] - sent[i]) * 1000 for i in sent if i in received]
 
 
-def bench_config(workdir: Path, mqtt_port: int, police_url: str, buttons: int) -> Path:
+def bench_config(workdir: Path, mqtt_port: int, police_url: str, buttons: int,
+                 store: StoreConfig) -> Path:
     devices = "\n".join(
         f"  - {{id: pb-{i:04d}, type: panic_button, name: Button {i}, zone: school}}"
         for i in range(buttons))
@@ -99,7 +102,7 @@ channels:
 rules:
   - {{id: panic, select: {{type: panic_button}}, when: {{point: pressed}}, severity: critical,
      category: panic, title: "Alarm {{device}}", channels: [police], latching: true}}
-store: {{path: {workdir / "bench.db"}}}
+store: {{url: "{store.database_url}"}}
 api: {{port: 0, token: bench}}
 """)
     return path
@@ -187,12 +190,14 @@ async def police_process() -> AsyncIterator[str]:
         await process.wait()
 
 
-async def run(presses: int, load_rate: int) -> dict[str, Any]:
+async def run(presses: int, load_rate: int, store: str | None = None) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="campusgw-bench-"))
-    with MosquittoBroker(workdir=workdir / "mosquitto") as broker:
+    with (MosquittoBroker(workdir=workdir / "mosquitto") as broker,
+          bench_store(store, workdir / "bench.db") as database):
         raw = raw_mqtt_rtt_ms(broker.port, 500)
         async with police_process() as police_url:
-            config = load_config(bench_config(workdir, broker.port, police_url, 2 * presses))
+            config = load_config(bench_config(workdir, broker.port, police_url, 2 * presses,
+                                              database))
             fleet = MqttDeviceFleet.from_site(config.adapters.mqtt, config.devices,
                                               "127.0.0.1", broker.port,
                                               heartbeats=False, client_id="bench-devices")
@@ -203,7 +208,8 @@ async def run(presses: int, load_rate: int) -> dict[str, Any]:
                         running.gateway, fleet, broker.port, presses, load_rate)
             finally:
                 await fleet.stop()
-    return summary(alone, under_load, ingested_per_s, load_rate, raw)
+    return {"store": backend(store), **summary(alone, under_load, ingested_per_s, load_rate,
+                                               raw)}
 
 
 async def measure(gateway: Gateway, fleet: MqttDeviceFleet, broker_port: int, presses: int,
@@ -250,10 +256,11 @@ def main(argv: list[str] | None = None,
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presses", type=int, default=200)
     parser.add_argument("--load-rate", type=int, default=2000)
+    parser.add_argument("--store", metavar="URL", help=HELP)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     os.environ.setdefault("PYTHONHASHSEED", "0")
-    result = asyncio.run(run(args.presses, args.load_rate))
+    result = asyncio.run(run(args.presses, args.load_rate, args.store))
     for key, value in result.items():
         report(f"{key:28} {value}")
     report(f"{'p99 under load / raw rtt p99':28} "

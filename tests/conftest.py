@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from simulators.mosquitto import MosquittoBroker
+from tests.databases import postgres_database
 from tests.helpers import require_binary
 
 Broker = MosquittoBroker
@@ -26,6 +27,14 @@ def mosquitto(tmp_path: Path) -> Iterator[MosquittoBroker]:
         yield broker
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty store of the test's own, once on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'gw.db'}"
+        return
+    with postgres_database() as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,7 @@ import typer
 
 from gateway.app.config import GatewayConfig, load_config
 from gateway.app.problems import problems_exit
+from gateway.cli.db import db_app
 from gateway.cli.rules import rules_app
 from gateway.core.repositories import StoreUnavailable
 
@@ -20,6 +21,7 @@ sim_app = typer.Typer(help="Simulated devices and peers that speak the real prot
                       no_args_is_help=True)
 app.add_typer(sim_app, name="sim")
 app.add_typer(rules_app, name="rules")
+app.add_typer(db_app, name="db")
 
 ConfigPath = Annotated[Path, typer.Argument(help="Gateway config (YAML).")]
 

@@ -1,40 +1,46 @@
-"""Opening the configured store."""
+"""Opening the configured store: migrations first, then the repositories."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from gateway.core.repositories import Store
+from gateway.store import migrate
+from gateway.store.alerts import SqlAlerts, SqlOutbox
 from gateway.store.config import StoreConfig
-from gateway.store.held import SqliteHeld
-from gateway.store.modes import SqliteModes
-from gateway.store.sqlite import AlertStore, SqliteAlerts, SqliteOutbox
+from gateway.store.database import Database
+from gateway.store.held import SqlHeld
+from gateway.store.modes import SqlModes
 
 
-def open_store(config: StoreConfig) -> Store:
+def open_store(config: StoreConfig) -> SqlStore:
     """The store the config names (not yet opened)."""
-    return SqliteStore(config.path)
+    return SqlStore(config.database_url)
 
 
-class SqliteStore:
-    """The embedded store: one SQLite file (WAL), all work on one store thread."""
+class SqlStore:
+    """The store on one database (SQLite or PostgreSQL), worked on one store thread."""
 
-    def __init__(self, path: Path) -> None:
-        self.database = AlertStore(path)
-        self.alerts = SqliteAlerts(self.database)
-        self.outbox = SqliteOutbox(self.database)
-        self.modes = SqliteModes(self.database)
-        self.held = SqliteHeld(self.database)
+    def __init__(self, url: str) -> None:
+        self.database = Database(url)
+        self.alerts = SqlAlerts(self.database)
+        self.outbox = SqlOutbox(self.database)
+        self.modes = SqlModes(self.database)
+        self.held = SqlHeld(self.database)
+        self.version: migrate.Version | None = None
 
     async def open(self) -> None:
-        await self.database.open()
+        """Apply the migrations the database lacks, then connect; `StoreUnavailable` with
+        one line if it cannot be done."""
+        def prepare() -> None:
+            self.version = migrate.upgrade(self.database.url)
+        await self.database.open(prepare)
 
     async def close(self) -> None:
         await self.database.close()
 
     async def flush(self) -> None:
-        await self.database.run(lambda: None)
+        await self.database.run_bare(lambda: None)
 
     def describe(self) -> dict[str, Any]:
-        return {"backend": "sqlite", "path": str(self.database.path)}
+        return {"backend": self.database.backend, "url": str(self.database),
+                "schema": None if self.version is None else self.version.head}

@@ -26,13 +26,14 @@ rules:
      category: intrusion, title: "Forced {device}", channels: [log]}
   - {id: offline, select: {}, when: {availability: offline},
      severity: warning, category: device_health, title: "Offline {device}"}
-store: {path: {db}}
+store: {url: "{db}"}
 api: {token: operator-token}
 """
 
 
-def school_config(tmp_path: Path, extra: str = "") -> GatewayConfig:
+def school_config(tmp_path: Path, extra: str = "", store: str | None = None) -> GatewayConfig:
+    """The school above; its store at `store` (a URL), or in an SQLite file in `tmp_path`."""
     path = tmp_path / "gateway.yaml"
     path.write_text(SCHOOL.replace("{log}", str(tmp_path / "alerts.jsonl"))
-                    .replace("{db}", str(tmp_path / "gw.db")) + extra)
+                    .replace("{db}", store or f"sqlite:///{tmp_path / 'gw.db'}") + extra)
     return load_config(path)

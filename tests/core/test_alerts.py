@@ -24,8 +24,9 @@ def press(gateway: Gateway, device: str, value: bool = True, point: str = "press
 
 
 @pytest.fixture
-async def gateway(tmp_path: Path):  # type: ignore[no-untyped-def]
-    async with Gateway(school_config(tmp_path), VirtualClock(), run_adapters=False) as gw:
+async def gateway(tmp_path: Path, store_url: str):  # type: ignore[no-untyped-def]
+    config = school_config(tmp_path, store=store_url)
+    async with Gateway(config, VirtualClock(), run_adapters=False) as gw:
         yield gw
 
 
@@ -159,8 +160,8 @@ async def test_alert_document_reaches_the_file_channel_once_per_revision(
     assert stored.receipts["log"]
 
 
-async def test_alerts_survive_a_restart(tmp_path: Path) -> None:
-    config = school_config(tmp_path)
+async def test_alerts_survive_a_restart(tmp_path: Path, store_url: str) -> None:
+    config = school_config(tmp_path, store=store_url)
     async with Gateway(config, VirtualClock(), run_adapters=False) as gateway:
         press(gateway, "pb-1")
         await gateway.settle()

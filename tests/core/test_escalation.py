@@ -42,19 +42,19 @@ devices:
 channels:
   - {type: file, id: desk, path: BLOCKED/desk.jsonl}
   - {type: file, id: police, path: BLOCKED/police.jsonl, forward_drills: false}
-store: {path: DB}
+store: {url: "DB"}
 api: {token: operator-token}
 """
 
 
-def escalation_config(tmp_path: Path) -> GatewayConfig:
+def escalation_config(tmp_path: Path, store: str) -> GatewayConfig:
     """A school without rules (alerts are submitted directly) and two channels that never
     deliver: `desk`, and `police`, which does not take drills."""
     blocked = tmp_path / "blocked"
     blocked.write_text("a file, so nothing can be written below it")
     path = tmp_path / "gateway.yaml"
     path.write_text(SCHOOL.replace("BLOCKED", str(blocked))
-                    .replace("DB", str(tmp_path / "gw.db")))
+                    .replace("DB", store))
     return load_config(path)
 
 
@@ -72,8 +72,8 @@ def clock() -> VirtualClock:
 
 
 @pytest.fixture
-async def gateway(tmp_path: Path, clock: VirtualClock) -> AsyncIterator[Gateway]:
-    async with Gateway(escalation_config(tmp_path), clock, run_adapters=False) as gw:
+async def gateway(tmp_path: Path, clock: VirtualClock, store_url: str) -> AsyncIterator[Gateway]:
+    async with Gateway(escalation_config(tmp_path, store_url), clock, run_adapters=False) as gw:
         yield gw
 
 
@@ -193,8 +193,8 @@ async def test_a_step_never_lowers_the_severity(gateway: Gateway, clock: Virtual
 
 
 async def test_escalation_keeps_its_original_due_time_across_a_restart(
-        tmp_path: Path, clock: VirtualClock) -> None:
-    config = escalation_config(tmp_path)
+        tmp_path: Path, clock: VirtualClock, store_url: str) -> None:
+    config = escalation_config(tmp_path, store_url)
     async with Gateway(config, clock, run_adapters=False) as gateway:
         raised = await raise_alert(gateway, spec(TWO_MINUTES))
         await advance(gateway, clock, 100)
@@ -209,8 +209,8 @@ async def test_escalation_keeps_its_original_due_time_across_a_restart(
 
 
 async def test_steps_that_fell_due_while_the_gateway_was_down_apply_at_start(
-        tmp_path: Path, clock: VirtualClock) -> None:
-    config = escalation_config(tmp_path)
+        tmp_path: Path, clock: VirtualClock, store_url: str) -> None:
+    config = escalation_config(tmp_path, store_url)
     later = EscalationStep(after_s=600, channels=("police",), note="not acknowledged within 10m")
     async with Gateway(config, clock, run_adapters=False) as gateway:
         raised = await raise_alert(gateway, spec(TWO_MINUTES, later))

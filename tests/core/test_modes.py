@@ -117,8 +117,9 @@ def mode_messages(queue: asyncio.Queue[dict[str, Any]]) -> list[tuple[str, str]]
 
 
 @pytest.fixture
-async def gateway(tmp_path: Path) -> AsyncIterator[Gateway]:
-    async with Gateway(school_config(tmp_path), VirtualClock(T0), run_adapters=False) as gw:
+async def gateway(tmp_path: Path, store_url: str) -> AsyncIterator[Gateway]:
+    config = school_config(tmp_path, store=store_url)
+    async with Gateway(config, VirtualClock(T0), run_adapters=False) as gw:
         yield gw
 
 
@@ -162,8 +163,8 @@ async def test_a_drill_started_over_the_api_is_stored_audited_and_expires_on_tim
 
 
 async def test_a_drill_survives_a_restart_and_one_that_expired_meanwhile_is_recorded(
-        tmp_path: Path) -> None:
-    config = school_config(tmp_path)
+        tmp_path: Path, store_url: str) -> None:
+    config = school_config(tmp_path, store=store_url)
     async with Gateway(config, VirtualClock(T0), run_adapters=False) as gateway:
         short = await gateway.mode_service.start_drill("gate", T0 + 600, "li.wei")
         long = await gateway.mode_service.start_drill(None, T0 + 3600, "li.wei", "whole site")
@@ -190,8 +191,8 @@ drills:
 
 
 async def test_a_planned_drill_covers_its_window_once_across_restarts(
-        tmp_path: Path) -> None:
-    config = school_config(tmp_path, PLANNED)
+        tmp_path: Path, store_url: str) -> None:
+    config = school_config(tmp_path, PLANNED, store=store_url)
     clock = VirtualClock(T0)
     async with Gateway(config, clock, run_adapters=False) as gateway:
         [planned] = (await gateway.mode_service.list_modes()).upcoming
@@ -290,8 +291,8 @@ channels:
 
 
 async def test_a_drill_alert_is_never_sent_to_a_channel_that_does_not_take_drills(
-        tmp_path: Path) -> None:
-    config = with_police(school_config(tmp_path), tmp_path)
+        tmp_path: Path, store_url: str) -> None:
+    config = with_police(school_config(tmp_path, store=store_url), tmp_path)
     assert {c.id: c.forward_drills for c in config.channels} == {"police": False, "log": True}
     async with Gateway(config, VirtualClock(T0), run_adapters=False) as gateway:
         gateway.manager.submit(AlertSpec(

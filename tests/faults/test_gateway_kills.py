@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gateway.core.alerts import Alert
-from gateway.store.open import SqliteStore
+from gateway.store.open import SqlStore
 from tests.conftest import Broker
 from tests.faults.support import BUTTONS, GatewayProcess, faults_yaml, press, stored_alerts
 from tests.helpers import eventually, require_binary
@@ -79,7 +79,7 @@ async def first_stored(db: Path, before: int, within_s: float = 30.0) -> None:
 
 async def stored(db: Path) -> list[Alert]:
     """Every alert in the store, through the repository API."""
-    store = SqliteStore(db)
+    store = SqlStore(f"sqlite:///{db}")
     await store.open()
     try:
         return await store.alerts.newest(limit=10_000)

@@ -1,0 +1,137 @@
+"""The store's schema, once, in SQLAlchemy Core: the tables of the newest migration.
+
+Invariants: the `alerts` columns are `ALERT_FIELDS` in order, then `updated_at`; at most
+one alert per key is active (open or acknowledged), kept by a partial unique index on
+SQLite and PostgreSQL alike. A change here is a new migration in `migrations/versions`
+(`alembic revision --autogenerate`, see docs/store.md); a test checks that the
+migrations make exactly these tables.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    text,
+)
+
+metadata = MetaData()
+
+_ACTIVE = text("state IN ('open', 'acknowledged')")
+
+alerts = Table(
+    "alerts", metadata,
+    Column("id", Text, primary_key=True),
+    Column("key", Text, nullable=False),
+    Column("rule_id", Text, nullable=False),
+    Column("site", Text, nullable=False),
+    Column("device_id", Text, nullable=False),
+    Column("zone", Text, nullable=False),
+    Column("category", Text, nullable=False),
+    Column("severity", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("location", Text, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("latching", Integer, nullable=False),
+    Column("drill", Integer, nullable=False),
+    Column("raised_at", Float, nullable=False),
+    Column("last_event_at", Float, nullable=False),
+    Column("event_count", Integer, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("channels", Text, nullable=False),
+    Column("evidence", Text, nullable=False),
+    Column("receipts", Text, nullable=False),
+    Column("escalation", Text, nullable=False, server_default="[]",
+           comment="JSON list of escalation steps"),
+    Column("escalation_level", Integer, nullable=False, server_default="0",
+           comment="how many of them were applied"),
+    Column("sop", Text, nullable=False, server_default="",
+           comment="the procedure the rule names"),
+    Column("updated_at", Float, nullable=False),
+    Index("alerts_active_key", "key", unique=True, sqlite_where=_ACTIVE,
+          postgresql_where=_ACTIVE),
+    Index("alerts_raised", "raised_at"),
+)
+
+alert_history = Table(
+    "alert_history", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("alert_id", Text, ForeignKey("alerts.id"), nullable=False),
+    Column("at", Float, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("from_state", Text),
+    Column("to_state", Text, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("severity", Text, nullable=False, server_default=""),
+    Column("queued_to", Text, nullable=False, server_default="[]"),
+    Index("alert_history_alert", "alert_id"),
+    sqlite_autoincrement=True,
+)
+
+_PENDING = text("delivered_at IS NULL")
+
+outbox = Table(
+    "outbox", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("alert_id", Text, ForeignKey("alerts.id"), nullable=False),
+    Column("channel", Text, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("idempotency_key", Text, nullable=False),
+    Column("body", Text, nullable=False, comment="AlertRevision.to_json() of the revision"),
+    Column("created_at", Float, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text),
+    Column("delivered_at", Float),
+    Column("receipt_id", Text),
+    Index("outbox_pending", "channel", "id", sqlite_where=_PENDING,
+          postgresql_where=_PENDING),
+    sqlite_autoincrement=True,
+)
+
+_OPEN = text("closed = 0")
+
+modes = Table(
+    "modes", metadata,
+    Column("id", Text, primary_key=True),
+    Column("kind", Text, nullable=False),
+    Column("zone", Text),
+    Column("device_id", Text),
+    Column("starts", Float, nullable=False),
+    Column("until", Float, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("ended_at", Float),
+    Column("ended_by", Text),
+    Column("closed", Integer, nullable=False, server_default="0"),
+    Index("modes_open", "until", sqlite_where=_OPEN, postgresql_where=_OPEN),
+)
+
+mode_audit = Table(
+    "mode_audit", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("mode_id", Text, ForeignKey("modes.id"), nullable=False),
+    Column("at", Float, nullable=False),
+    Column("change", Text, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("note", Text, nullable=False),
+    Index("mode_audit_mode", "mode_id"),
+    sqlite_autoincrement=True,
+)
+
+rule_held = Table(
+    "rule_held", metadata,
+    Column("key", Text, primary_key=True),
+    Column("since", Float, nullable=False),
+    Column("active", Integer, nullable=False),
+    Column("vals", Text, nullable=False),
+)

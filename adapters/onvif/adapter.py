@@ -96,6 +96,7 @@ class CameraAdapter:
         self._counts["connects"] += 1
         self._backoff.reset()
         self._recovered(self.info)
+        self._report_missing(self.info)
         self._snapshot_due = self.ctx.clock.now()
         await self._check_snapshot(client)
         if self.config.events and self.info.events:
@@ -123,6 +124,7 @@ class CameraAdapter:
                 except SubscriptionLost as lost:
                     self._counts["resubscriptions"] += 1
                     log.info("camera %s: %s; subscribing again", self.config.id, lost)
+                    log.debug("camera %s: the camera said: %s", self.config.id, lost.detail)
                     if lost_in_a_row:  # lost again at once: do not hammer the camera
                         await self.ctx.clock.sleep(backoff.next_delay())
                     lost_in_a_row += 1
@@ -184,6 +186,18 @@ class CameraAdapter:
         self._snapshot = state
         self._publish(SNAPSHOT_POINT, ok, quality=quality, detail=detail)
 
+    def _report_missing(self, info: CameraInfo) -> None:
+        """Optional answers the camera could not give (an unreadable GetSnapshotUri, say):
+        reported once; the camera stays online without them."""
+        for problem in info.missing:
+            if problem.partition(": ")[2].startswith("GetSnapshotUri") \
+                    and info.snapshot_uri is None:
+                code = problem.partition(": ")[0]
+                self._snapshot_state(f"no uri {code}", f"carrying on without snapshots: "
+                                     f"{problem}", False, Quality.BAD, problem)
+            else:
+                self._tell_once(problem, "camera %s: carrying on without it: %s", problem)
+
     # -- events -----------------------------------------------------------------------
 
     def _deliver(self, item: Notification) -> None:
@@ -233,8 +247,9 @@ class CameraAdapter:
         self._failure = None
         self.availability = Availability.ONLINE
         events = "events" if info.events else "no events service"
+        degraded = "".join(f"; degraded: {problem}" for problem in info.missing)
         self._publish(AVAILABILITY, Availability.ONLINE.value,
-                      detail=f"{info.describe()}, {events}")
+                      detail=f"{info.describe()}, {events}{degraded}")
 
     def _failed(self, err: CameraError) -> None:
         state = Availability.FAULT if isinstance(err, CameraAuthError) else Availability.OFFLINE

@@ -21,7 +21,6 @@ from adapters.onvif.config import CameraConfig, OnvifSettings
 from adapters.onvif.errors import (
     CameraAuthError,
     CameraBadAnswer,
-    CameraError,
     CameraFault,
     CameraUnreachable,
     CorruptSnapshot,
@@ -60,6 +59,9 @@ class CameraInfo:
     snapshot_uri: str | None
     stream_uri: str | None
     events: bool
+    missing: tuple[str, ...] = ()
+    """Why optional answers are missing (`code: message`, e.g. a GetSnapshotUri answer
+    that could not be read): the camera works without them."""
 
     def describe(self) -> str:
         return (f"{self.manufacturer} {self.model} firmware {self.firmware} serial {self.serial}, "
@@ -127,7 +129,7 @@ class CameraClient:
                 raise CameraAuthError(f"{what}: HTTP {err.status_code}") from None
             raise CameraUnreachable(f"{what}: HTTP {err.status_code}") from None
         except (zeep.exceptions.Error, ONVIFError) as err:
-            raise CameraError(f"{what}: {err}") from None
+            raise CameraBadAnswer(f"{what}: unreadable answer ({err})") from None
         except Exception as err:  # a camera's garbage must not end the adapter
             raise CameraBadAnswer(f"{what}: unreadable answer ({type(err).__name__}: {err})") \
                 from None
@@ -146,15 +148,19 @@ class CameraClient:
         if token not in {p.token for p in profiles}:
             raise CameraFault(f"GetProfiles: no profile {token!r} on the camera "
                               f"(it has {', '.join(p.token for p in profiles)})")
-        snapshot = await self._uri("GetSnapshotUri", media.GetSnapshotUri({"ProfileToken": token}))
+        missing: list[str] = []
+        snapshot = await self._uri("GetSnapshotUri", media.GetSnapshotUri({"ProfileToken": token}),
+                                   missing)
         stream = await self._uri("GetStreamUri", media.GetStreamUri({
             "ProfileToken": token,
-            "StreamSetup": {"Stream": "RTP-Unicast", "Transport": {"Protocol": "RTSP"}}}))
+            "StreamSetup": {"Stream": "RTP-Unicast", "Transport": {"Protocol": "RTSP"}}}),
+            missing)
         self.info = CameraInfo(
             manufacturer=str(device.Manufacturer), model=str(device.Model),
             firmware=str(device.FirmwareVersion), serial=str(device.SerialNumber),
             clock_offset_s=self.offset.seconds, profiles=profiles, profile=token,
-            snapshot_uri=snapshot, stream_uri=stream, events=EVENTS_NS in self.camera.xaddrs)
+            snapshot_uri=snapshot, stream_uri=stream, events=EVENTS_NS in self.camera.xaddrs,
+            missing=tuple(missing))
         return self.info
 
     async def _follow_clock(self) -> Any:
@@ -169,12 +175,14 @@ class CameraClient:
         self.offset.seconds = camera_time(answer) - self.clock.now()
         return devicemgmt
 
-    async def _uri(self, what: str, awaitable: Awaitable[Any]) -> str | None:
-        """A media URI; a camera that faults on it simply has none."""
+    async def _uri(self, what: str, awaitable: Awaitable[Any], missing: list[str]) -> str | None:
+        """A media URI; a camera that faults on it, or answers with something unreadable,
+        simply has none (why goes to `missing`; the adapter reports it once)."""
         try:
             answer = await self.call(what, awaitable)
-        except CameraFault as err:
-            log.info("camera %s: %s", self.config.id, err)
+        except (CameraFault, CameraBadAnswer) as err:
+            log.debug("camera %s: %s", self.config.id, err)
+            missing.append(f"{err.code}: {err}")
             return None
         uri = getattr(answer, "Uri", None)
         return str(uri) if uri else None

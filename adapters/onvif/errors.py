@@ -4,9 +4,10 @@ from __future__ import annotations
 
 
 class CameraError(Exception):
-    """A camera did not do what was asked. `code` is a short fault code for events."""
+    """A camera did not do what was asked. `code` is a short fault code for events; every
+    code is listed in docs/onvif.md (a plain `CameraError` counts as an unreadable answer)."""
 
-    code = "camera_error"
+    code = "bad_answer"
 
 
 class CameraUnreachable(CameraError):
@@ -34,9 +35,14 @@ class CorruptSnapshot(CameraError):
 
 
 class SubscriptionLost(CameraError):
-    """The camera no longer knows our event subscription (reboot, expiry)."""
+    """The camera no longer knows our event subscription (reboot, expiry). The message is
+    one short line; `detail` is what the camera said (its fault, for debug logging)."""
 
     code = "subscription_lost"
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 class CameraBadAnswer(CameraError):

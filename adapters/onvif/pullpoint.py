@@ -67,14 +67,25 @@ class PullPointSubscription:
         self._schedule_renewal(answer)
 
     async def pull(self) -> list[Notification]:
+        """One PullMessages. A camera that answers at once with nothing (instead of holding
+        the request open for the timeout asked) is not asked again before that timeout
+        is over, on the gateway clock: no tight loop against such a camera."""
         timeout = self.settings.pull_timeout_s
+        requested = int(max(1, timeout))
+        clock = self.client.clock
+        started = clock.now()
         answer = await self._on_subscription(
             "PullMessages",
-            self._pullpoint.PullMessages({"Timeout": f"PT{int(max(1, timeout))}S",
+            self._pullpoint.PullMessages({"Timeout": f"PT{requested}S",
                                           "MessageLimit": self.settings.message_limit}),
             limit_s=timeout + self.settings.request_timeout_s)
-        return [n for n in (notification(m) for m in answer.NotificationMessage or [])
-                if n is not None]
+        notifications = [n for n in (notification(m) for m in answer.NotificationMessage or [])
+                         if n is not None]
+        if not notifications:
+            early_by = started + requested - clock.now()
+            if early_by > 0:
+                await clock.sleep(early_by)
+        return notifications
 
     async def unsubscribe(self) -> None:
         if self._manager is None:
@@ -94,8 +105,8 @@ class PullPointSubscription:
         except CameraAuthError:
             raise
         except CameraFault as fault:
-            raise SubscriptionLost(f"{what}: the camera dropped the subscription ({fault})") \
-                from None
+            raise SubscriptionLost(f"{what}: the camera dropped the subscription",
+                                   str(fault)) from None
 
 
 def lifetime_s(current: datetime | None, termination: datetime | None) -> float | None:

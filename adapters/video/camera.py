@@ -1,6 +1,8 @@
 """One camera's analytics loop: fetch a snapshot on schedule, decode and analyse it on a
 worker thread, keep it for evidence, publish what changed. Failures are counted, logged
-once when they start and once when they end, and retried with the common backoff."""
+once when they start and once when they end, and retried with the common backoff; while
+they last the camera is in fault (availability `fault`, the reason in its detail), so a
+camera whose snapshots are refused never looks online without points."""
 
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from adapters.video.snapshot import (
 from gateway.core.backoff import Backoff
 from gateway.core.bus import EventBus
 from gateway.core.clock import Clock
-from gateway.core.events import Quality
+from gateway.core.events import Availability, Quality
 
 log = logging.getLogger(__name__)
 
@@ -215,14 +217,17 @@ class CameraAnalytics:
         self._failures_in_row += 1
         if self._failing is None:
             log.warning("camera %s: snapshot analytics failing: %s", self.camera_id, reason)
+            now = self.clock.now()
+            self.publisher.availability(Availability.FAULT, now, f"snapshots failing: {reason}")
             self.publisher.publish([PointReading("analytics.ok", False, Quality.GOOD, reason)],
-                                   self.clock.now())
+                                   now)
         self._failing = reason
 
     def _recovered(self, ts: float) -> None:
         if self._failing is not None:
             log.info("camera %s: snapshot analytics working again after %d failures",
                      self.camera_id, self._failures_in_row)
+            self.publisher.availability(Availability.ONLINE, ts, "snapshots working again")
         self._failing = None
         self._failures_in_row = 0
         self.publisher.publish([PointReading("analytics.ok", True)], ts)

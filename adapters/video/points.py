@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from adapters.video.analysis import FrameAnalysis, RegionFinding
 from gateway.core.bus import EventBus
-from gateway.core.events import Event, PointValue, Quality
+from gateway.core.events import AVAILABILITY, Availability, Event, PointValue, Quality
 
 OBSTRUCTION_STEP = 0.02
 
@@ -110,6 +110,13 @@ class PointPublisher:
                 self.bus.publish(Event(self.site, self.device_id, reading.point, reading.value,
                                        ts, reading.quality, detail=reading.detail))
                 self.published += 1
+
+    def availability(self, availability: Availability, ts: float, detail: str) -> None:
+        """Publish the camera's availability (before the points that go with it)."""
+        self.bus.publish(Event(self.site, self.device_id, AVAILABILITY, availability.value,
+                               ts, Quality.GOOD if availability is Availability.ONLINE
+                               else Quality.BAD, detail=detail))
+        self.published += 1
 
     def _due(self, reading: PointReading, ts: float) -> bool:
         previous = self._last.get(reading.point)

@@ -33,6 +33,8 @@ class CameraIdentity:
     firmware: str
     serial: str
     hardware_id: str
+    name: str
+    location: str
 
 
 class SimulatedCamera:
@@ -44,7 +46,8 @@ class SimulatedCamera:
         self.clock = clock
         self.clock_offset_s = clock_offset_s
         self.identity = CameraIdentity("CampusGW", "SIM-CAM-2", "2.4.1",
-                                       f"SIM{index:05d}", f"sim-hw-{index}")
+                                       f"SIM{index:05d}", f"sim-hw-{index}",
+                                       f"CampusGW camera {index}", f"school/corridor-{index}")
         self.wsse = UsernameTokenVerifier(username, password)
         self.http_auth = HttpAuthenticator(username, password)
         self.frames = FrameSource(seed=index + 1, prerendered=prerendered)
@@ -53,6 +56,10 @@ class SimulatedCamera:
         self.pending_faults = 0
         self.corrupt_snapshot = False
         self.refused_operations: frozenset[str] = frozenset()
+        self.malformed_operations: frozenset[str] = frozenset()
+        """Answered with an undeclared namespace prefix in the envelope."""
+        self.pull_wait_s: float | None = None
+        """How long a PullMessages is held open at most (None: as the client asks)."""
         self.rebooting_until = 0.0
         self.boot_time = clock.now()
         self.operations: Counter[str] = Counter()

@@ -48,6 +48,12 @@ class CameraControl(BaseModel):
     event: InjectedEvent | None = Field(default=None, description="Send this event.")
     refuse_operations: list[str] | None = Field(
         default=None, description="SOAP operations the user may not call (NotAuthorized).")
+    malformed_operations: list[str] | None = Field(
+        default=None, description="SOAP operations answered with an envelope that uses an "
+                                  "undeclared namespace prefix (a firmware bug).")
+    pull_wait_s: float | None = Field(
+        default=None, ge=0, description="Hold a PullMessages open at most this long, "
+                                        "0: answer at once even with nothing.")
 
 
 _SCENE_NAMES = {"block_exit": "block_fraction", "cover_lens": "covered", "defocus": "defocus",
@@ -70,6 +76,10 @@ def apply_control(camera: SimulatedCamera, control: CameraControl) -> None:
         camera.pending_faults = control.fault
     if control.refuse_operations is not None:
         camera.refused_operations = frozenset(control.refuse_operations)
+    if control.malformed_operations is not None:
+        camera.malformed_operations = frozenset(control.malformed_operations)
+    if control.pull_wait_s is not None:
+        camera.pull_wait_s = control.pull_wait_s
     if control.corrupt_snapshot is not None:
         camera.corrupt_snapshot = control.corrupt_snapshot
     if control.event is not None:
@@ -89,6 +99,8 @@ def camera_status(camera: SimulatedCamera) -> dict[str, Any]:
         "pending_faults": camera.pending_faults,
         "corrupt_snapshot": camera.corrupt_snapshot,
         "refused_operations": sorted(camera.refused_operations),
+        "malformed_operations": sorted(camera.malformed_operations),
+        "pull_wait_s": camera.pull_wait_s,
         "rebooting": camera.rebooting,
         "operations": dict(camera.operations),
     }

@@ -28,6 +28,7 @@ from simulators.camera.soap import (
     envelope,
     fault_envelope,
     parse_request,
+    undeclared_prefix,
 )
 from simulators.net import listening_socket
 
@@ -146,6 +147,8 @@ class CameraSimulator:
                 raise injected
             endpoint = Endpoint(f"http://{request.host}", camera.index)
             body = await handler(Call(camera, parsed, endpoint, subscription_id, self._closing))
+            if parsed.operation in camera.malformed_operations:
+                body = undeclared_prefix(body)
         except SoapFault as fault:
             return web.Response(status=fault.http_status, text=fault_envelope(fault),
                                 content_type="application/soap+xml", charset="utf-8")

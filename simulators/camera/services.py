@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from simulators.camera.camera import SimulatedCamera
 from simulators.camera.notifications import (
@@ -18,8 +19,9 @@ from simulators.camera.notifications import (
 )
 from simulators.camera.soap import TDS, TEV, TRT, SoapFault, SoapRequest, text, xml_time
 
-PRE_AUTH = frozenset({"GetSystemDateAndTime"})
-"""Operations a camera answers without credentials."""
+PRE_AUTH = frozenset({"GetSystemDateAndTime", "GetServices", "GetCapabilities"})
+"""Operations a camera answers without credentials (ONVIF access class PRE_AUTH): a
+client finds the clock and the services before it authenticates."""
 
 DEFAULT_SUBSCRIPTION_S = 60.0
 MAX_PULL_WAIT_S = 10.0
@@ -123,6 +125,25 @@ async def get_device_information(call: Call) -> str:
             f"<tds:SerialNumber>{text(i.serial)}</tds:SerialNumber>"
             f"<tds:HardwareId>{text(i.hardware_id)}</tds:HardwareId>"
             "</tds:GetDeviceInformationResponse>")
+
+
+def scopes(camera: SimulatedCamera) -> list[tuple[str, str]]:
+    """The camera's ONVIF scopes as (ScopeDef, ScopeItem): what it is, its name, hardware
+    and location (the last two configurable on a real camera)."""
+    i = camera.identity
+    base = "onvif://www.onvif.org"
+    return [("Fixed", f"{base}/Profile/Streaming"),
+            ("Fixed", f"{base}/type/video_encoder"),
+            ("Fixed", f"{base}/hardware/{quote(i.model)}"),
+            ("Configurable", f"{base}/name/{quote(i.name)}"),
+            ("Configurable", f"{base}/location/{quote(i.location)}")]
+
+
+async def get_scopes(call: Call) -> str:
+    items = "".join(f"<tds:Scopes><tt:ScopeDef>{definition}</tt:ScopeDef>"
+                    f"<tt:ScopeItem>{text(item)}</tt:ScopeItem></tds:Scopes>"
+                    for definition, item in scopes(call.camera))
+    return f"<tds:GetScopesResponse>{items}</tds:GetScopesResponse>"
 
 
 # -- Media service --------------------------------------------------------------------
@@ -251,12 +272,14 @@ async def pull_messages(call: Call) -> str:
     subscription = camera.subscription(subscription_id)
     timeout = parse_duration(call.request.text("tev:Timeout") or "PT1S")
     limit = int(call.request.text("tev:MessageLimit") or "100")
-    if not subscription.queue:
+    wait = min(timeout, MAX_PULL_WAIT_S)
+    if camera.pull_wait_s is not None:
+        wait = min(wait, camera.pull_wait_s)
+    if not subscription.queue and wait > 0:
         waiters = [asyncio.ensure_future(subscription.arrived.wait())]
         if call.closing is not None:
             waiters.append(asyncio.ensure_future(call.closing.wait()))
-        await asyncio.wait(waiters, timeout=min(timeout, MAX_PULL_WAIT_S),
-                           return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(waiters, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
         for waiter in waiters:
             waiter.cancel()
         await asyncio.gather(*waiters, return_exceptions=True)
@@ -296,6 +319,7 @@ SERVICES: dict[str, dict[str, Handler]] = {
         "GetServices": get_services,
         "GetCapabilities": get_capabilities,
         "GetDeviceInformation": get_device_information,
+        "GetScopes": get_scopes,
     },
     "media_service": {
         "GetProfiles": get_profiles,

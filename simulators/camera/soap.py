@@ -100,6 +100,13 @@ def envelope(body: str, header: str = "") -> str:
             f"<env:Body>{body}</env:Body></env:Envelope>")
 
 
+def undeclared_prefix(body: str) -> str:
+    """`body` with an element whose namespace prefix no element declares, as some camera
+    firmware sends: not a well-formed namespaced XML document any more."""
+    end = body.find(">") + 1
+    return f"{body[:end]}<vnd:Extension>1</vnd:Extension>{body[end:]}"
+
+
 def fault_envelope(fault: SoapFault) -> str:
     body = (f"<env:Fault><env:Code><env:Value>env:{fault.code}</env:Value>"
             f"<env:Subcode><env:Value>{escape(fault.subcode)}</env:Value></env:Subcode>"

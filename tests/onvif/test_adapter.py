@@ -371,3 +371,75 @@ async def test_many_cameras_each_with_its_own_task(harness: Harness) -> None:
         assert [a.counters()["online"] for a in adapters] == [1, 1, 0, 1, 1, 1]
         await harness.wait_event("cam-exit-2", "motion", True)
         await harness.close()
+
+
+async def test_an_unreadable_snapshot_uri_answer_does_not_take_the_camera_offline(
+        sim: CameraSimulator, harness: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    """GetSnapshotUri answers with an undeclared namespace prefix: device information and
+    profiles were read, so the camera is online, without snapshots, said once."""
+    caplog.set_level(logging.WARNING, logger="adapters.onvif")
+    sim.control(0, CameraControl(malformed_operations=["GetSnapshotUri"]))
+    adapter = harness.start(camera_config(sim, 0))
+    online = await harness.wait_event("cam-exit-0", AVAILABILITY, Availability.ONLINE.value)
+    assert "degraded: bad_answer: GetSnapshotUri" in (online.detail or "")
+    no_snapshot = await harness.wait_event("cam-exit-0", "snapshot_ok", False)
+    assert no_snapshot.quality is Quality.BAD
+    assert (no_snapshot.detail or "").startswith("bad_answer: GetSnapshotUri")
+    assert adapter.info is not None and adapter.info.snapshot_uri is None
+    assert adapter.info.stream_uri == "rtsp://127.0.0.1:554/cam0/main"
+    sim.control(0, CameraControl(people=1))
+    await harness.wait_event("cam-exit-0", "motion", True)
+    sim.control(0, CameraControl(reboot=True, reboot_down_s=0.5))  # a reconnection
+    await harness.wait_for("reconnected", lambda: adapter.counters()["connects"] >= 2)
+    await harness.wait_for("online again",
+                           lambda: harness.availability("cam-exit-0")[-1] == "online")
+    assert len(harness.of("cam-exit-0", "snapshot_ok")) == 1
+    told = [r for r in caplog.records if "without snapshots" in r.getMessage()]
+    assert len(told) == 1
+    assert all(e.value == "online" or (e.detail or "").startswith("unreachable")
+               for e in harness.of("cam-exit-0", AVAILABILITY))
+
+
+async def test_a_camera_answering_pulls_at_once_is_paced_by_the_timeout() -> None:
+    """A camera that answers PullMessages at once with nothing is asked again only when
+    the timeout asked for (1 s here) is over on the gateway clock, not in a tight loop."""
+    clock = VirtualClock()
+    async with CameraSimulator(cameras=1, password="s3cret-cam", clock=clock) as sim, \
+            running(clock) as harness:
+        sim.control(0, CameraControl(pull_wait_s=0))
+        settings = FAST.model_copy(update={"snapshot_check_s": None, "pull_timeout_s": 1.0})
+        harness.start(camera_config(sim, 0), settings)
+        await harness.wait_event("cam-exit-0", "motion", False)  # the Initialized messages
+        operations = sim.cameras[0].operations
+
+        def pulls() -> int:
+            return operations["PullMessages"]
+
+        await harness.wait_for("an empty pull", lambda: pulls() >= 2)
+        await asyncio.sleep(0.3)  # real time: a tight loop would pull hundreds of times
+        assert pulls() == 2
+        for expected in range(3, 8):
+            await clock.advance(1.0)
+            await harness.wait_for(f"pull {expected}", lambda n=expected: pulls() >= n)
+        await asyncio.sleep(0.1)
+        assert pulls() == 7
+        sim.control(0, CameraControl(people=1))
+        await clock.advance(1.0)
+        await harness.wait_event("cam-exit-0", "motion", True)
+        await harness.close()
+
+
+async def test_resubscribing_logs_one_short_line_with_the_fault_at_debug(
+        sim: CameraSimulator, harness: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="adapters.onvif")
+    adapter = harness.start(camera_config(sim, 0))
+    await harness.wait_event("cam-exit-0", "motion", False)
+    sim.control(0, CameraControl(fault=1))  # the next PullMessages faults
+    await harness.wait_for("re-subscription", lambda: adapter.counters()["resubscriptions"] >= 1)
+    lost = [r for r in caplog.records if "subscribing again" in r.getMessage()]
+    assert len(lost) == 1 and lost[0].levelno == logging.INFO
+    line = lost[0].getMessage()
+    assert "\n" not in line and len(line) < 120 and "injected fault" not in line
+    said = [r for r in caplog.records if r.levelno == logging.DEBUG
+            and "injected fault" in r.getMessage()]
+    assert said

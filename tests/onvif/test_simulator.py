@@ -100,6 +100,39 @@ async def test_operations_need_a_valid_digest(sim: CameraSimulator,
     assert root.findtext(".//tds:SerialNumber", namespaces=NS) == "SIM00000"
 
 
+async def test_services_and_capabilities_need_no_credentials(
+        sim: CameraSimulator, http: httpx.AsyncClient) -> None:
+    """GetServices and GetCapabilities are ONVIF access class PRE_AUTH, like
+    GetSystemDateAndTime: a client finds the services before it authenticates."""
+    url = sim.device_service_url(1)
+    status, root = await post(http, url, '<tds:GetServices><tds:IncludeCapability>false'
+                                         '</tds:IncludeCapability></tds:GetServices>')
+    assert status == 200, fault_text(root)
+    xaddrs = root.xpath("//tds:Service/tds:XAddr/text()", namespaces=NS)
+    assert f"{sim.base_url}/onvif/cam1/events_service" in xaddrs
+    status, root = await post(http, url, "<tds:GetCapabilities><tds:Category>All"
+                                         "</tds:Category></tds:GetCapabilities>")
+    assert status == 200, fault_text(root)
+    assert root.findtext(".//tt:Media/tt:XAddr", namespaces=NS) == (
+        f"{sim.base_url}/onvif/cam1/media_service")
+
+
+async def test_scopes_name_the_camera_its_hardware_and_location(
+        sim: CameraSimulator, http: httpx.AsyncClient) -> None:
+    url = sim.device_service_url(1)
+    status, root = await post(http, url, "<tds:GetScopes/>")
+    assert status == 400 and "NotAuthorized" in fault_text(root)
+    status, root = await post(http, url, "<tds:GetScopes/>", security(now_utc()))
+    assert status == 200, fault_text(root)
+    scopes = dict(zip(root.xpath("//tds:Scopes/tt:ScopeItem/text()", namespaces=NS),
+                      root.xpath("//tds:Scopes/tt:ScopeDef/text()", namespaces=NS),
+                      strict=True))
+    assert scopes["onvif://www.onvif.org/name/CampusGW%20camera%201"] == "Configurable"
+    assert scopes["onvif://www.onvif.org/hardware/SIM-CAM-2"] == "Fixed"
+    assert scopes["onvif://www.onvif.org/location/school/corridor-1"] == "Configurable"
+    assert "onvif://www.onvif.org/Profile/Streaming" in scopes
+
+
 async def test_a_replayed_nonce_is_refused(sim: CameraSimulator,
                                            http: httpx.AsyncClient) -> None:
     header = security(now_utc(), nonce=b"0123456789abcdef")

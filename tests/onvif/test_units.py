@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from lxml import etree
 
 from adapters.onvif.client import camera_time, check_jpeg
-from adapters.onvif.errors import CorruptSnapshot
+from adapters.onvif.errors import CameraError, CorruptSnapshot
 from adapters.onvif.pullpoint import lifetime_s, notification
 from adapters.onvif.security import CameraClockOffset, ClockedUsernameToken
 from gateway.core.clock import VirtualClock
@@ -78,3 +79,37 @@ def test_jpeg_check() -> None:
         check_jpeg(b"<html>401</html>" * 20)
     with pytest.raises(CorruptSnapshot, match="truncated"):
         check_jpeg(whole[:150])
+
+
+def test_every_fault_code_is_documented() -> None:
+    """Whatever fails, the code at the start of a detail is one docs/onvif.md lists."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "onvif.md").read_text()
+    table = doc[doc.index("The `detail` starts with a code"):]
+    kinds: list[type[CameraError]] = [CameraError]
+    for kind in kinds:
+        kinds.extend(kind.__subclasses__())
+    undocumented = {k.code for k in kinds if f"| `{k.code}` |" not in table}
+    assert not undocumented
+
+
+async def test_an_answer_zeep_cannot_read_is_a_bad_answer() -> None:
+    import zeep.exceptions
+
+    from adapters.onvif.client import CameraClient
+    from adapters.onvif.config import CameraConfig, OnvifSettings
+
+    config = CameraConfig.model_validate({
+        "type": "camera", "id": "cam-x", "name": "Camera X", "zone": "building-a-1f",
+        "host": "127.0.0.1", "port": 1, "username": "admin", "password": "secret"})
+    client = CameraClient(config, OnvifSettings(), VirtualClock())
+
+    async def unreadable() -> None:
+        raise zeep.exceptions.XMLSyntaxError("Namespace prefix vnd on Extension is not defined")
+
+    try:
+        with pytest.raises(CameraError) as raised:
+            await client.call("GetSnapshotUri", unreadable())
+        assert raised.value.code == "bad_answer"
+        assert "not defined" in str(raised.value)
+    finally:
+        await client.close()

@@ -10,7 +10,9 @@ import pytest
 
 from adapters.video.evidence import verify
 from gateway.core.clock import VirtualClock
-from gateway.core.events import Quality
+from gateway.core.config import DeviceBase
+from gateway.core.events import AVAILABILITY, Availability, Quality
+from gateway.devices.registry import DeviceRegistry
 from simulators.camera import CameraControl
 from tests.video.harness import (
     analytics_camera,
@@ -121,6 +123,40 @@ async def test_wrong_password_fails_without_leaking_it(
             assert run.adapter.counters()["snapshot_failures"] == 2
             assert "refused the credentials" in str(run.last("cam-a", "analytics.ok").detail)
     assert "not-the-password" not in caplog.text
+
+
+async def test_refused_snapshots_make_the_camera_a_fault_with_its_reason(
+        tmp_path: Path) -> None:
+    """HTTP 401 on every snapshot: the camera must not look online without points."""
+    async with one_camera(tmp_path, password="not-the-password") as (_, _, run):
+        registry = DeviceRegistry("school", [_camera_device("cam-a")], run.clock, run.bus)
+        run.bus.subscribe(registry.observe)
+        await run.step("cam-a", 3)
+        availability = run.points("cam-a", AVAILABILITY)
+        assert [e.value for e in availability] == ["fault"]
+        assert "HTTP 401" in str(availability[0].detail)
+        assert "refused the credentials" in str(availability[0].detail)
+        state = registry.devices["cam-a"]
+        assert state.availability is Availability.FAULT
+        assert "HTTP 401" in str(state.availability_detail)
+
+
+async def test_a_camera_in_fault_is_back_when_snapshots_come_again(tmp_path: Path) -> None:
+    async with one_camera(tmp_path) as (sim, _, run):
+        await run.step("cam-a", 1)
+        assert run.points("cam-a", AVAILABILITY) == []  # online from its points
+        sim.control(0, CameraControl(corrupt_snapshot=True))
+        await run.step("cam-a", 2)
+        sim.control(0, CameraControl(corrupt_snapshot=False))
+        await run.step("cam-a", 1)
+        availability = run.points("cam-a", AVAILABILITY)
+        assert [e.value for e in availability] == ["fault", "online"]
+        assert "corrupt snapshot" in str(availability[0].detail)
+
+
+def _camera_device(camera_id: str) -> DeviceBase:
+    return DeviceBase.model_validate({"type": "camera", "id": camera_id, "name": camera_id,
+                                      "zone": "building-a-1f"})
 
 
 async def test_basic_authentication_works_too(tmp_path: Path) -> None:

@@ -4,6 +4,11 @@ Panic and fire events (`Event.urgent`) never wait behind bulk telemetry: the dis
 always drains the urgent lane before taking the next bulk event. Handlers are plain
 functions run on the event loop, in subscription order; one that raises is logged and
 counted, and the others still run.
+
+A device's availability is never reordered against its values: availability events ride
+the urgent lane, and the events of that device still waiting in the bulk lane move there
+ahead of them. An urgent value published after a `fault` therefore never overtakes it, and
+a value published before an `offline` never arrives after it.
 """
 
 from __future__ import annotations
@@ -54,7 +59,7 @@ class EventBus:
 
     def publish(self, event: Event) -> None:
         """Queue an event; call from the event loop thread."""
-        (self._urgent if event.urgent else self._bulk).append(event)
+        self._queue(event)
         self._wakeup.set()
 
     def publish_threadsafe(self, event: Event | Barrier) -> None:
@@ -119,10 +124,31 @@ class EventBus:
         incoming = self._incoming
         while incoming:
             event = incoming.popleft()
-            if isinstance(event, Event) and event.urgent:
-                self._urgent.append(event)
+            if isinstance(event, Event):
+                self._queue(event)
             else:
                 self._bulk.append(event)
+
+    def _queue(self, event: Event) -> None:
+        if event.is_availability:
+            self._promote(event.device_id)
+            self._urgent.append(event)
+        elif event.urgent:
+            self._urgent.append(event)
+        else:
+            self._bulk.append(event)
+
+    def _promote(self, device_id: str) -> None:
+        """Move the device's events waiting in the bulk lane to the urgent lane, in order."""
+        if not any(isinstance(e, Event) and e.device_id == device_id for e in self._bulk):
+            return
+        staying: deque[Event | Barrier] = deque()
+        for waiting in self._bulk:
+            if isinstance(waiting, Event) and waiting.device_id == device_id:
+                self._urgent.append(waiting)
+            else:
+                staying.append(waiting)
+        self._bulk = staying
 
     def _reach(self, barrier: Barrier) -> None:
         try:

@@ -7,6 +7,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Self
 
+from pymodbus.constants import ExcCodes
+
 from simulators.modbus.control import Command, ControlServer
 from simulators.modbus.server import RegisterBank, SimulatedModbusServer, TableName
 
@@ -59,7 +61,7 @@ class SimulatedModbusDevice(ABC):
 
     @abstractmethod
     def _write(self, table: TableName, address: int,
-               values: Sequence[int] | Sequence[bool]) -> bool: ...
+               values: Sequence[int] | Sequence[bool]) -> ExcCodes | None: ...
 
     @abstractmethod
     def _commands(self) -> Mapping[str, Command]: ...

@@ -16,7 +16,8 @@ Register layout (zero-based addresses):
 - input registers 100...: zone state codes (0 normal, 1 pre_alarm, 2 fire, 3 fault,
   4 supervisory, 5 disabled); 300...: devices answering on each loop
 - coils: writing 1 to coil 0 silences, to coil 1 resets (they read back 0)
-- holding registers 0-199: a free parameter area (read/write)
+- holding registers 0-199: a free parameter area (read/write: written values read back)
+- a write anywhere else answers exception 2 (illegal data address)
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from enum import IntEnum
 from typing import Annotated, Any
 
 import typer
+from pymodbus.constants import ExcCodes
 
 from simulators.modbus.control import bool_arg, int_arg, serve_until_cancelled
 from simulators.modbus.device import SimulatedModbusDevice
@@ -330,18 +332,24 @@ class FirePanelSimulator(SimulatedModbusDevice):
         self._refresh()
 
     def _write(self, table: TableName, address: int,
-               values: Sequence[int] | Sequence[bool]) -> bool:
-        """Modbus writes: coil 0 silences, coil 1 resets; holding registers are free."""
+               values: Sequence[int] | Sequence[bool]) -> ExcCodes | None:
+        """Modbus writes: coil 0 silences, coil 1 resets; holding registers 0-199 keep what
+        is written. Any other address is illegal (exception 2)."""
         if table == "holding_register":
-            return address + len(values) <= HOLDING_REGISTERS
-        if table != "coil" or len(values) != 1 or address not in (COIL_SILENCE, COIL_RESET):
-            return False
-        if values[0] and address == COIL_SILENCE:
-            self.silence()
-        elif values[0]:
-            self.reset()
-        self.bank.coils[address] = False
-        return True
+            if address + len(values) > HOLDING_REGISTERS:
+                return ExcCodes.ILLEGAL_ADDRESS
+            self.bank.store(table, address, values)
+            return None
+        coils = range(address, address + len(values))
+        if table != "coil" or not set(coils) <= {COIL_SILENCE, COIL_RESET}:
+            return ExcCodes.ILLEGAL_ADDRESS
+        for coil, value in zip(coils, values, strict=True):
+            if value and coil == COIL_SILENCE:
+                self.silence()
+            elif value:
+                self.reset()
+            self.bank.coils[coil] = False
+        return None
 
     def _commands(self) -> dict[str, Any]:
         def zone(p: dict[str, str]) -> int:

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 import typer
+from pymodbus.constants import ExcCodes
 
 from simulators.modbus.control import bool_arg, int_arg, serve_until_cancelled
 from simulators.modbus.device import SimulatedModbusDevice
@@ -155,17 +156,18 @@ class GateControllerSimulator(SimulatedModbusDevice):
         self._refresh()
 
     def _write(self, table: TableName, address: int,
-               values: Sequence[int] | Sequence[bool]) -> bool:
-        """Coil writes are commands: gates 0..., barriers 32..., bollards 48..."""
+               values: Sequence[int] | Sequence[bool]) -> ExcCodes | None:
+        """Coil writes are commands: gates 0..., barriers 32..., bollards 48...; any
+        other address is illegal (exception 2)."""
         if table != "coil":
-            return False
+            return ExcCodes.ILLEGAL_ADDRESS
         try:
             for offset, value in enumerate(values):
                 self._command(address + offset, bool(value))
         except ValueError:
-            return False
+            return ExcCodes.ILLEGAL_ADDRESS
         self._refresh()
-        return True
+        return None
 
     def _command(self, coil: int, on: bool) -> None:
         c = self.controller

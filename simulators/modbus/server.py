@@ -24,9 +24,11 @@ _TABLE_OF_FUNCTION: dict[int, TableName] = {
     4: "input_register",
 }
 
-WriteHandler = Callable[[TableName, int, Sequence[int] | Sequence[bool]], bool]
-"""Called with (table, address, values) for a write request; False refuses it
-(illegal data value)."""
+WriteHandler = Callable[[TableName, int, Sequence[int] | Sequence[bool]], ExcCodes | None]
+"""Called with (table, address, values) for a write request; returns None to accept it,
+or the exception to answer with (`ILLEGAL_ADDRESS` for an address the device does not
+define, `ILLEGAL_VALUE` for a value it does not take). A handler that accepts a write
+stores what should read back."""
 
 
 @dataclass
@@ -44,6 +46,23 @@ class RegisterBank:
         `registers` holding and input registers."""
         bits = -(-bits // 16) * 16
         return cls([False] * bits, [False] * bits, [0] * registers, [0] * registers)
+
+    def store(self, name: TableName, address: int,
+              values: Sequence[int] | Sequence[bool]) -> bool:
+        """Write `values` from `address` on (so they read back); False, writing nothing,
+        if they do not fit the table."""
+        end = address + len(values)
+        if address < 0 or end > len(self.table(name)):
+            return False
+        if name == "coil":
+            self.coils[address:end] = [bool(v) for v in values]
+        elif name == "discrete_input":
+            self.discrete_inputs[address:end] = [bool(v) for v in values]
+        elif name == "holding_register":
+            self.holding_registers[address:end] = [int(v) & 0xFFFF for v in values]
+        else:
+            self.input_registers[address:end] = [int(v) & 0xFFFF for v in values]
+        return True
 
     def table(self, name: TableName) -> list[bool] | list[int]:
         if name == "coil":
@@ -125,9 +144,10 @@ class SimulatedModbusServer:
             return ExcCodes(self.exception_code)
         table = _TABLE_OF_FUNCTION[function_code]
         if values is not None:
-            if self.on_write is not None and not self.on_write(table, address, values):
-                return ExcCodes.ILLEGAL_VALUE
-            return None
+            if self.on_write is None:
+                return None if self.bank.store(table, address, values) else \
+                    ExcCodes.ILLEGAL_ADDRESS
+            return self.on_write(table, address, values)
         source = self.bank.table(table)
         if table in ("coil", "discrete_input"):
             packed = SimUtils.bitsToRegisters([bool(b) for b in source])

@@ -12,8 +12,10 @@ import pytest
 
 from adapters.modbus import ModbusSettings, build_endpoint_adapters
 from adapters.modbus.config import PollingDefaults
+from gateway.core.bus import EventBus
 from gateway.core.clock import SystemClock, VirtualClock
-from gateway.core.events import AVAILABILITY
+from gateway.core.events import AVAILABILITY, Availability, Event, PointValue
+from gateway.devices.registry import DeviceRegistry
 from simulators.modbus import FirePanelSimulator
 from tests.modbus.conftest import Recorder, fire_panel, pollers
 
@@ -123,6 +125,56 @@ async def test_unserved_address_is_a_fault_and_the_rest_still_reads(
     assert by_point[AVAILABILITY].detail == "modbus exception 2 (illegal data address)"
     assert by_point["zone.1.state"].value == "normal"
     assert "aux" not in by_point
+
+
+async def test_an_urgent_value_never_overtakes_the_fault_it_came_with(
+        recorder: Recorder, clock: VirtualClock) -> None:
+    """Exception 2 on one block and a fire on another, in the first poll: the urgent
+    value must not reach the registry before the fault, or the registry would announce
+    the panel online over it."""
+    extra = [{"point": "aux", "table": "input_register", "address": 5000}]
+    async with FirePanelSimulator() as sim:
+        device = fire_panel("fp-a", sim.port, points=extra, template="fire_panel")
+        registry = DeviceRegistry("school-1", [device], clock, recorder.bus)
+        recorder.bus.subscribe(registry.observe)
+        sim.inject_fire(3)
+        async with pollers([device], recorder, clock, settings()) as (poller,):
+            await poller.poll()
+            events = await recorder.take_settled()
+    assert any(e.point == "fire" and e.value is True and e.urgent for e in events)
+    assert [e.value for e in events if e.point == AVAILABILITY] == ["fault"]
+    assert events[0].point == AVAILABILITY  # before every value, urgent or not
+    state = registry.devices["fp-a"]
+    assert state.availability is Availability.FAULT
+    assert state.availability_detail == "modbus exception 2 (illegal data address)"
+
+
+async def test_availability_keeps_its_place_among_a_devices_values() -> None:
+    """On a busy bus: a value queued before `offline` is not delivered after it, and an
+    urgent value queued after `fault` does not overtake it; other devices' bulk events
+    still wait behind urgent ones."""
+    bus = EventBus()
+    seen: list[tuple[str, str, object]] = []
+    bus.subscribe(lambda e: seen.append((e.device_id, e.point, e.value)))
+
+    def event(device: str, point: str, value: PointValue, urgent: bool = False) -> Event:
+        return Event("school-1", device, point, value, 0.0, urgent=urgent)
+
+    bus.publish(event("fp-b", "temperature", 21))
+    bus.publish(event("fp-a", "fault", False))
+    bus.publish(event("fp-a", AVAILABILITY, "offline"))
+    bus.publish(event("fp-c", AVAILABILITY, "fault"))
+    bus.publish(event("fp-c", "fire", True, urgent=True))
+    bus.publish(event("fp-d", "fire", True, urgent=True))
+    task = asyncio.create_task(bus.run())
+    try:
+        await bus.drain()
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert seen == [("fp-a", "fault", False), ("fp-a", AVAILABILITY, "offline"),
+                    ("fp-c", AVAILABILITY, "fault"), ("fp-c", "fire", True),
+                    ("fp-d", "fire", True), ("fp-b", "temperature", 21)]
 
 
 async def test_slow_device_times_out_without_delaying_another(

@@ -100,8 +100,36 @@ async def test_modbus_coils_silence_and_reset_the_panel() -> None:
             assert not sim.panel.fire
             flags = await client.read_discrete_inputs(0, count=8, device_id=1)
             assert flags.bits[:8] == [False] * 8
+        finally:
+            client.close()
+
+
+async def test_a_write_to_an_undefined_coil_is_an_illegal_data_address() -> None:
+    async with FirePanelSimulator(zones=2) as sim:
+        client = AsyncModbusTcpClient("127.0.0.1", port=sim.port, timeout=2, retries=0)
+        try:
+            await client.connect()
             refused = await client.write_coil(9, True, device_id=1)
-            assert refused.isError() and refused.exception_code == 3
+            assert refused.isError() and refused.exception_code == 2
+            refused = await client.write_coils(1, [True, True], device_id=1)
+            assert refused.isError() and refused.exception_code == 2
+            refused = await client.write_register(250, 7, device_id=1)
+            assert refused.isError() and refused.exception_code == 2
+        finally:
+            client.close()
+
+
+async def test_holding_registers_keep_what_is_written() -> None:
+    async with FirePanelSimulator(zones=2) as sim:
+        client = AsyncModbusTcpClient("127.0.0.1", port=sim.port, timeout=2, retries=0)
+        try:
+            await client.connect()
+            assert not (await client.write_register(3, 1234, device_id=1)).isError()
+            assert not (await client.write_registers(197, [1, 2, 3], device_id=1)).isError()
+            read = await client.read_holding_registers(0, count=5, device_id=1)
+            assert read.registers == [0, 0, 0, 1234, 0]
+            read = await client.read_holding_registers(196, count=4, device_id=1)
+            assert read.registers == [0, 1, 2, 3]
         finally:
             client.close()
 
@@ -132,6 +160,7 @@ async def test_gate_controller_obeys_coil_commands() -> None:
             state = await client.read_discrete_inputs(0, count=64, device_id=1)
             assert state.bits[1] and not state.bits[17]  # open, not forced
             assert state.bits[48] and not state.bits[49]
-            assert (await client.write_coil(60, True, device_id=1)).isError()
+            refused = await client.write_coil(60, True, device_id=1)
+            assert refused.isError() and refused.exception_code == 2
         finally:
             client.close()

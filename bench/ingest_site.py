@@ -104,7 +104,7 @@ def _document(workdir: Path, broker_port: int, school: dict[str, Any],
         "channels": [{"type": "file", "id": name, "path": str(workdir / f"{name}.jsonl")}
                      for name in sorted(channels)],
         "store": {"path": str(workdir / "alerts.db")},
-        "api": {"port": 0, "token": "bench"},
+        "api": {"port": 0},
     }
 
 

@@ -103,7 +103,7 @@ rules:
   - {{id: panic, select: {{type: panic_button}}, when: {{point: pressed}}, severity: critical,
      category: panic, title: "Alarm {{device}}", channels: [police], latching: true}}
 store: {{url: "{store.database_url}"}}
-api: {{port: 0, token: bench}}
+api: {{port: 0, token: bench-token-0001}}
 """)
     return path
 

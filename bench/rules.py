@@ -83,7 +83,7 @@ def site(devices: int, rules: int) -> dict[str, Any]:
     return {
         "site": school["site"], "zones": zones, "calendar": school["calendar"],
         "devices": _devices(devices, buildings), "rules": replicated[:rules],
-        "api": {"token": "bench"},
+        "api": {},
     }
 
 

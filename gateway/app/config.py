@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr, field_validator
 
 from adapters.registry import DEVICE_TYPES, AdapterSettings, DeviceConfig, point_names
 from adapters.registry import reference_errors as adapter_reference_errors
+from gateway.core.accounts import Role
 from gateway.core.config import Loc, StrictModel
 from gateway.core.configfile import ConfigError, Place, load_model
 from gateway.core.site import SiteConfig, ZoneConfig
@@ -19,24 +20,46 @@ from rules.config import RuleConfig
 from rules.references import rule_reference_errors
 
 
+class ApiTlsConfig(StrictModel):
+    certificate: Path = Field(description="PEM certificate chain of the API.")
+    key: Path = Field(description="PEM private key of the certificate.")
+
+
 class ApiConfig(StrictModel):
     host: str = Field(default="127.0.0.1", description="Listen address.")
     port: int = Field(default=8080, ge=0, le=65535, description="Listen port (0: any free).")
-    token: SecretStr = Field(description="Bearer token operators' actions need.")
+    token: SecretStr | None = Field(
+        default=None,
+        description="A fixed bearer token for an integration, acting as `token:config` with "
+                    "`token_role`. People log in with their own accounts "
+                    "(`campusgw users add`); other machine clients get tokens of their own "
+                    "(`campusgw tokens add`).")
+    token_role: Role = Field(default=Role.OPERATOR, description="The role of `token`.")
+    session_idle_minutes: float = Field(
+        default=30.0, gt=0, le=24 * 60, description="A console session unused this long ends.")
+    tls: ApiTlsConfig | None = Field(
+        default=None, description="Serve the API over HTTPS (the session cookie is then "
+                                  "Secure).")
     public_url: str | None = Field(
         default=None, pattern=r"^https?://",
         description="How receivers reach this API, for evidence links in alert documents "
                     "(default: http://host:port).")
 
+    @field_validator("token", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
     @field_validator("token")
     @classmethod
-    def _token_not_empty(cls, value: SecretStr) -> SecretStr:
-        if not value.get_secret_value():
-            raise ValueError("must not be empty: every operator action would be refused")
+    def _token_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 12:
+            raise ValueError("must have at least 12 characters (or leave it out)")
         return value
 
     def base_url(self) -> str:
-        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+        scheme = "https" if self.tls else "http"
+        return (self.public_url or f"{scheme}://{self.host}:{self.port}").rstrip("/")
 
 
 class GatewayConfig(StrictModel):

@@ -12,6 +12,7 @@ from adapters.base import Adapter, AdapterContext
 from adapters.registry import adapter_factories
 from adapters.video import find_video_adapter
 from adapters.video.adapter import VideoAnalyticsAdapter
+from gateway.accounts.service import AccountService, SessionPolicy
 from gateway.alerts.escalation import Escalator
 from gateway.alerts.manager import AlertManager
 from gateway.app.config import GatewayConfig
@@ -57,6 +58,12 @@ class Gateway:
             self.modes, self.store.modes, self.clock, self.feed, config.site.tz,
             (zone.id for zone in config.zones), (device.id for device in config.devices),
             config.drills)
+        self.accounts = AccountService(
+            self.store.users, self.store.sessions, self.store.tokens, self.store.audit,
+            self.clock, SessionPolicy(idle_s=config.api.session_idle_minutes * 60))
+        if config.api.token is not None:
+            self.accounts.add_fixed_token(config.api.token.get_secret_value(), "config",
+                                          config.api.token_role)
         self.adapters: list[Adapter] = []
         self.workers: list[OutboxWorker] = []
         self._run_adapters = run_adapters

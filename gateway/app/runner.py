@@ -37,7 +37,8 @@ class Serving:
     @property
     def url(self) -> str:
         host, port = self.server.servers[0].sockets[0].getsockname()[:2]
-        return f"http://{host}:{port}"
+        scheme = "https" if self.server.config.ssl_certfile else "http"
+        return f"{scheme}://{host}:{port}"
 
     async def wait_closed(self) -> None:
         """Until the server stops (SIGINT/SIGTERM)."""
@@ -52,7 +53,9 @@ async def serving(config: GatewayConfig, clock: Clock | None = None
     await gateway.start()
     server = uvicorn.Server(uvicorn.Config(
         create_api(gateway), host=config.api.host, port=config.api.port, log_level="warning",
-        lifespan="off"))
+        lifespan="off",
+        ssl_certfile=None if config.api.tls is None else str(config.api.tls.certificate),
+        ssl_keyfile=None if config.api.tls is None else str(config.api.tls.key)))
     server_task = asyncio.create_task(server.serve(), name="api")
     try:
         while not server.started:

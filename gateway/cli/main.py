@@ -11,6 +11,7 @@ import typer
 
 from gateway.app.config import GatewayConfig, load_config
 from gateway.app.problems import problems_exit
+from gateway.cli.accounts import audit_app, tokens_app, users_app
 from gateway.cli.db import db_app
 from gateway.cli.rules import rules_app
 from gateway.core.repositories import StoreUnavailable
@@ -22,6 +23,9 @@ sim_app = typer.Typer(help="Simulated devices and peers that speak the real prot
 app.add_typer(sim_app, name="sim")
 app.add_typer(rules_app, name="rules")
 app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(audit_app, name="audit")
 
 ConfigPath = Annotated[Path, typer.Argument(help="Gateway config (YAML).")]
 

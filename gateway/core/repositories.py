@@ -13,6 +13,12 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any, Literal, Protocol
 
+from gateway.core.accounts import (
+    AuditRepository,
+    SessionRepository,
+    TokenRepository,
+    UserRepository,
+)
 from gateway.core.alerts import Alert, AlertRevision, AlertState
 from gateway.core.events import PointValue
 from gateway.core.modes import Mode, ModeChange
@@ -245,6 +251,18 @@ class Store(Protocol):
 
     @property
     def held(self) -> HeldRepository: ...
+
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def sessions(self) -> SessionRepository: ...
+
+    @property
+    def tokens(self) -> TokenRepository: ...
+
+    @property
+    def audit(self) -> AuditRepository: ...
 
     async def open(self) -> None:
         """Connect and bring the schema to the newest version."""

@@ -35,6 +35,7 @@ from adapters.video.camera import NoFrame
 from gateway.app.config import load_config
 from gateway.app.gateway import Gateway
 from gateway.app.runner import serving
+from gateway.core.accounts import Role
 from simulators.camera.control import CameraControl
 from simulators.camera.server import CameraSimulator
 from simulators.modbus import FirePanelSimulator, GateControllerSimulator
@@ -136,10 +137,12 @@ async def run_demo(api_port: int, every_s: float, seconds: float) -> int:
         try:
             async with serving(config) as running:
                 await _mqtt_connected(running.gateway)
+                people = await _demo_accounts(running.gateway)
                 await fleet.start()  # after the gateway subscribed: it hears every device
                 print(f"\nCampus Security Gateway demo: {config.site.name}\n"
-                      f"  dashboard        {running.url}/  (operator token: "
-                      f"{config.api.token.get_secret_value()})\n"
+                      f"  console          {running.url}/\n"
+                      + "".join(f"    log in as {name:14} password {password}  ({role})\n"
+                                for name, password, role in people) +
                       f"  API              {running.url}/docs\n"
                       f"  live stream      {running.url}/stream\n"
                       f"  police simulator {school.police.url} (received: "
@@ -154,6 +157,19 @@ async def run_demo(api_port: int, every_s: float, seconds: float) -> int:
             await fleet.stop()
             await school.stop()
     return 0
+
+
+DEMO_PEOPLE = (("duty-officer", Role.OPERATOR), ("security-chief", Role.SUPERVISOR))
+
+
+async def _demo_accounts(gateway: Gateway) -> list[tuple[str, str, str]]:
+    """A demo operator and supervisor with fresh passwords: (name, password, role)."""
+    people = []
+    for name, role in DEMO_PEOPLE:
+        password = secrets.token_urlsafe(9)
+        await gateway.accounts.add_user(name, password, role, "demo")
+        people.append((name, password, role.value))
+    return people
 
 
 async def _mqtt_connected(gateway: Gateway, within_s: float = 10.0) -> None:

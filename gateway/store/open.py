@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.store import migrate
+from gateway.store.accounts import SqlSessions, SqlTokens, SqlUsers
 from gateway.store.alerts import SqlAlerts, SqlOutbox
+from gateway.store.audit import SqlAudit
 from gateway.store.config import StoreConfig
 from gateway.store.database import Database
 from gateway.store.held import SqlHeld
@@ -26,6 +28,10 @@ class SqlStore:
         self.outbox = SqlOutbox(self.database)
         self.modes = SqlModes(self.database)
         self.held = SqlHeld(self.database)
+        self.users = SqlUsers(self.database)
+        self.sessions = SqlSessions(self.database)
+        self.tokens = SqlTokens(self.database)
+        self.audit = SqlAudit(self.database)
         self.version: migrate.Version | None = None
 
     async def open(self) -> None:

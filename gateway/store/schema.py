@@ -135,3 +135,49 @@ rule_held = Table(
     Column("active", Integer, nullable=False),
     Column("vals", Text, nullable=False),
 )
+
+users = Table(
+    "users", metadata,
+    Column("name", Text, primary_key=True),
+    Column("display_name", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("password_hash", Text, nullable=False, comment="Argon2id"),
+    Column("disabled", Integer, nullable=False, server_default="0"),
+    Column("language", Text, nullable=False, server_default="zh-CN"),
+    Column("created_at", Float, nullable=False),
+)
+
+sessions = Table(
+    "sessions", metadata,
+    Column("id_hash", Text, primary_key=True, comment="SHA-256 of the cookie's session id"),
+    Column("user_name", Text, ForeignKey("users.name"), nullable=False),
+    Column("csrf_token", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("last_seen", Float, nullable=False),
+    Column("address", Text, nullable=False),
+    Column("revoked_at", Float),
+    Index("sessions_user", "user_name"),
+)
+
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("name", Text, primary_key=True),
+    Column("role", Text, nullable=False),
+    Column("token_hash", Text, nullable=False, unique=True, comment="SHA-256 of the token"),
+    Column("created_at", Float, nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("revoked_at", Float),
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", Float, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("target", Text, nullable=False),
+    Column("detail", Text, nullable=False, comment="JSON"),
+    Column("address", Text, nullable=False),
+    Column("prev_hash", Text, nullable=False),
+    Column("hash", Text, nullable=False),
+)

@@ -27,7 +27,7 @@ rules:
   - {id: offline, select: {}, when: {availability: offline},
      severity: warning, category: device_health, title: "Offline {device}"}
 store: {url: "{db}"}
-api: {token: operator-token}
+api: {token: operator-token, token_role: supervisor}
 """
 
 

@@ -92,14 +92,15 @@ async def test_the_api_tells_an_unknown_alert_from_an_action_that_does_not_apply
     body = {"actor": "li.wei"}
     async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as api:
         assert (await api.get("/")).text.startswith("<!doctype html>")
-        assert (await api.get("/alerts/nope")).status_code == 404
+        assert (await api.get("/alerts/nope")).status_code == 401
+        assert (await api.get("/alerts/nope", headers=auth)).status_code == 404
         unknown = await api.post("/alerts/nope/ack", json=body, headers=auth)
         assert unknown.status_code == 404, unknown.text
         assert (await api.post(f"/alerts/{alert.id}/ack", json=body,
                                headers=auth)).status_code == 200
         again = await api.post(f"/alerts/{alert.id}/ack", json=body, headers=auth)
         assert again.status_code == 409, again.text
-        shown = (await api.get(f"/alerts/{alert.id}")).json()
+        shown = (await api.get(f"/alerts/{alert.id}", headers=auth)).json()
         assert shown["state"] == "acknowledged"
         assert [(h["action"], h["revision"]) for h in shown["history"]] == [
             ("raised", 1), ("ack", 2)]

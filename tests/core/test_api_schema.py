@@ -41,15 +41,24 @@ async def openapi(tmp_path: Path) -> dict[str, Any]:
     return document
 
 
+AUTH = {"401", "403"}
+
+
 @pytest.mark.parametrize(("method", "path", "codes"), [
-    ("get", "/alerts", {"200", "422"}),
-    ("get", "/alerts/{alert_id}", {"200", "404", "422"}),
-    ("post", "/alerts/{alert_id}/{action}", {"200", "401", "404", "409", "422"}),
-    ("get", "/devices", {"200"}),
-    ("get", "/modes", {"200"}),
-    ("get", "/modes/audit", {"200", "422"}),
-    ("post", "/modes/drill", {"201", "401", "404", "409", "422"}),
-    ("post", "/modes/{mode_id}/end", {"200", "401", "404", "409", "422"}),
+    ("get", "/alerts", {"200", "422", *AUTH}),
+    ("get", "/alerts/{alert_id}", {"200", "404", "422", *AUTH}),
+    ("post", "/alerts/{alert_id}/{action}", {"200", "404", "409", "422", *AUTH}),
+    ("get", "/devices", {"200", *AUTH}),
+    ("get", "/health", {"200", "503", *AUTH}),
+    ("get", "/modes", {"200", *AUTH}),
+    ("get", "/modes/audit", {"200", "422", *AUTH}),
+    ("post", "/modes/drill", {"201", "404", "409", "422", *AUTH}),
+    ("post", "/modes/{mode_id}/end", {"200", "404", "409", "422", *AUTH}),
+    ("post", "/auth/login", {"200", "401", "422", "429"}),
+    ("get", "/auth/me", {"200", *AUTH}),
+    ("get", "/users", {"200", *AUTH}),
+    ("post", "/users", {"201", "409", "422", *AUTH}),
+    ("get", "/audit", {"200", "422", *AUTH}),
 ])
 def test_every_answer_and_error_is_described(openapi: dict[str, Any], method: str, path: str,
                                              codes: set[str]) -> None:

@@ -30,7 +30,7 @@ rules:
   - {id: panic, select: {type: panic_button}, when: {point: pressed}, severity: critical,
      category: panic, title: "Alarm {device}", channels: [log], latching: true}
 api:
-  token: t
+  token: test-token-0001
 """
 
 
@@ -121,7 +121,7 @@ def test_secrets_from_environment_and_files(tmp_path: Path,
     (tmp_path / "token.secret").write_text("s3cret-from-file\n")
     monkeypatch.setenv("ALERT_LOG", "from-env.jsonl")
     text = GOOD.replace("path: alerts.jsonl", "path: ${ALERT_LOG}").replace(
-        "token: t", "token: !file token.secret\n  port: ${API_PORT:-9000}")
+        "token: test-token-0001", "token: !file token.secret\n  port: ${API_PORT:-9000}")
     config = load_config(write(tmp_path, text))
     assert config.api.token.get_secret_value() == "s3cret-from-file"
     assert config.api.port == 9000
@@ -131,7 +131,7 @@ def test_secrets_from_environment_and_files(tmp_path: Path,
 
 def test_missing_environment_variable_and_secret_file(tmp_path: Path) -> None:
     text = GOOD.replace("path: alerts.jsonl", "path: ${NOT_SET_ANYWHERE}").replace(
-        "token: t", "token: !file missing.secret")
+        "token: test-token-0001", "token: !file missing.secret")
     path = write(tmp_path, text)
     found = problems(path)
     assert (f"{path}:{line(text, 'NOT_SET')}: channels[0].path: environment variable "
@@ -140,14 +140,16 @@ def test_missing_environment_variable_and_secret_file(tmp_path: Path) -> None:
                for p in found)
 
 
-def test_an_empty_operator_token_is_refused(tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_short_fixed_token_is_refused_and_an_empty_one_is_none(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = GOOD.replace("token: test-token-0001", "token: short")
+    path = write(tmp_path, text)
+    assert problems(path) == [f"{path}:{line(text, 'token:')}: api.token: Value error, "
+                              "must have at least 12 characters (or leave it out)"]
     monkeypatch.delenv("API_TOKEN", raising=False)
     for written in ['""', "${API_TOKEN:-}"]:
-        text = GOOD.replace("token: t", f"token: {written}")
-        path = write(tmp_path, text)
-        assert problems(path) == [f"{path}:{line(text, 'token:')}: api.token: Value error, "
-                                  "must not be empty: every operator action would be refused"]
+        path = write(tmp_path, GOOD.replace("token: test-token-0001", f"token: {written}"))
+        assert load_config(path).api.token is None
 
 
 def with_hold(written: str) -> str:
@@ -176,7 +178,8 @@ def test_included_rule_file_errors_name_that_file(tmp_path: Path) -> None:
     rules = write(tmp_path, "- {id: r1, select: {type: panic_button}, when: {point: pressed},\n"
                             "   severity: apocalyptic, category: panic, title: x}\n",
                   "rules.yaml")
-    text = GOOD.split("rules:")[0] + "rules:\n  - !include rules.yaml\napi: {token: t}\n"
+    text = (GOOD.split("rules:")[0]
+            + "rules:\n  - !include rules.yaml\napi: {token: test-token-0001}\n")
     found = problems(write(tmp_path, text))
     assert len(found) == 1
     assert found[0].startswith(f"{rules}:2: rules[0].severity: Input should be")

@@ -95,7 +95,10 @@ class Outcomes:
 async def get_health(gateway: Gateway) -> tuple[int, dict[str, Any]]:
     transport = httpx.ASGITransport(app=create_api(gateway))
     async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
-        response = await client.get("/health")
+        assert (await client.get("/health")).status_code == 401
+        assert (await client.get("/live")).json() == {"status": "alive"}
+        response = await client.get("/health",
+                                    headers={"Authorization": "Bearer operator-token"})
     body: dict[str, Any] = response.json()
     return response.status_code, body
 

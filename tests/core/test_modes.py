@@ -93,9 +93,11 @@ def test_ending_a_mode_early_stops_it_at_once_and_only_once() -> None:
 # -- through the gateway ----------------------------------------------------------------
 
 
-def client(gateway: Gateway) -> httpx.AsyncClient:
+def client(gateway: Gateway, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
+    """An API client with the config's token (a supervisor), or with `headers`."""
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_api(gateway)),
-                             base_url="http://gateway")
+                             base_url="http://gateway",
+                             headers=AUTH if headers is None else headers)
 
 
 async def audit(gateway: Gateway, mode_id: str | None = None) -> list[ModeAuditEntry]:
@@ -129,7 +131,7 @@ async def test_a_drill_started_over_the_api_is_stored_audited_and_expires_on_tim
     assert isinstance(clock, VirtualClock)
     async with gateway.feed.listen() as feed, client(gateway) as api:
         response = await api.post("/modes/drill", headers=AUTH, json={
-            "zone": "a3", "minutes": 30, "actor": "li.wei", "note": "fire evacuation"})
+            "zone": "a3", "minutes": 30, "note": "fire evacuation"})
         assert response.status_code == 201, response.text
         started = response.json()
         assert (started["kind"], started["zone"], started["action"]) == ("drill", "a3", "mark")
@@ -155,7 +157,7 @@ async def test_a_drill_started_over_the_api_is_stored_audited_and_expires_on_tim
         audit = (await api.get("/modes/audit")).json()
         assert [(a["change"], a["actor"], a["at"]) for a in audit] == [
             ("expired", "system", "2026-01-01T08:30:00.000+08:00"),
-            ("started", "li.wei", "2026-01-01T08:00:00.000+08:00")]
+            ("started", "token:config", "2026-01-01T08:00:00.000+08:00")]
         assert audit[1]["note"] == "fire evacuation"
         listing = (await api.get("/modes")).json()
         assert listing["active"] == []
@@ -308,34 +310,36 @@ async def test_a_drill_alert_is_never_sent_to_a_channel_that_does_not_take_drill
 # -- the API's guards -------------------------------------------------------------------
 
 
-async def test_changing_modes_needs_the_operator_token(gateway: Gateway) -> None:
-    async with client(gateway) as api:
-        body = {"minutes": 10, "actor": "li.wei"}
+async def test_modes_need_a_login_to_read_and_a_supervisor_to_change(
+        gateway: Gateway) -> None:
+    async with client(gateway, {}) as api:
+        body = {"minutes": 10}
         assert (await api.post("/modes/drill", json=body)).status_code == 401
         wrong = {"Authorization": "Bearer nope"}
         assert (await api.post("/modes/drill", json=body, headers=wrong)).status_code == 401
         assert (await api.post("/modes/maintenance", json={
             **body, "device_id": "pb-1", "action": "mark"})).status_code == 401
-        assert (await api.post("/modes/x/end", json={"actor": "a"})).status_code == 401
-        assert (await api.get("/modes")).status_code == 200  # reading is open, like alerts
+        assert (await api.post("/modes/x/end", json={})).status_code == 401
+        assert (await api.get("/modes")).status_code == 401
+        assert (await api.get("/modes/audit")).status_code == 401
+        assert (await api.get("/modes", headers=AUTH)).status_code == 200
         assert await stored_modes(gateway) == 0
 
 
 @pytest.mark.parametrize(("path", "body", "status"), [
-    ("/modes/drill", {"zone": "roof", "minutes": 10, "actor": "a"}, 404),
-    ("/modes/drill", {"minutes": 0, "actor": "a"}, 422),
-    ("/modes/drill", {"minutes": 24 * 60 + 1, "actor": "a"}, 422),
-    ("/modes/drill", {"actor": "a"}, 422),
-    ("/modes/drill", {"minutes": 10, "actor": ""}, 422),
-    ("/modes/drill", {"minutes": 1e-9, "actor": "a"}, 409),  # would end as it starts
-    ("/modes/maintenance", {"device_id": "cam-9", "minutes": 10, "actor": "a",
+    ("/modes/drill", {"zone": "roof", "minutes": 10}, 404),
+    ("/modes/drill", {"minutes": 0}, 422),
+    ("/modes/drill", {"minutes": 24 * 60 + 1}, 422),
+    ("/modes/drill", {}, 422),
+    ("/modes/drill", {"minutes": 1e-9}, 409),  # would end as it starts
+    ("/modes/maintenance", {"device_id": "cam-9", "minutes": 10,
                             "action": "mark"}, 404),
-    ("/modes/maintenance", {"device_id": "pb-1", "minutes": 7 * 24 * 60 + 1, "actor": "a",
+    ("/modes/maintenance", {"device_id": "pb-1", "minutes": 7 * 24 * 60 + 1,
                             "action": "mark"}, 422),
-    ("/modes/maintenance", {"device_id": "pb-1", "minutes": 10, "actor": "a",
+    ("/modes/maintenance", {"device_id": "pb-1", "minutes": 10,
                             "action": "ignore"}, 422),
-    ("/modes/maintenance", {"device_id": "pb-1", "minutes": 10, "actor": "a"}, 422),
-    ("/modes/nope/end", {"actor": "a"}, 404),
+    ("/modes/maintenance", {"device_id": "pb-1", "minutes": 10}, 422),
+    ("/modes/nope/end", {}, 404),
 ])
 async def test_bad_mode_requests_are_refused(gateway: Gateway, path: str,
                                              body: dict[str, Any], status: int) -> None:
@@ -348,7 +352,7 @@ async def test_bad_mode_requests_are_refused(gateway: Gateway, path: str,
 async def test_a_mode_ends_once_and_a_device_has_one_maintenance_at_a_time(
         gateway: Gateway) -> None:
     async with client(gateway) as api:
-        body = {"device_id": "pb-1", "minutes": 7 * 24 * 60, "actor": "li.wei",
+        body = {"device_id": "pb-1", "minutes": 7 * 24 * 60,
                 "action": "suppress", "note": "replacing the panel"}
         first = await api.post("/modes/maintenance", json=body, headers=AUTH)
         assert first.status_code == 201, first.text
@@ -358,15 +362,16 @@ async def test_a_mode_ends_once_and_a_device_has_one_maintenance_at_a_time(
         assert "already in maintenance" in again.json()["detail"]
         mode_id = first.json()["id"]
         assert gateway.modes.maintenance("pb-1", gateway.clock.now()) is not None
-        end = {"actor": "zhang.min", "note": "panel works"}
+        end = {"note": "panel works"}
         ended = await api.post(f"/modes/{mode_id}/end", json=end, headers=AUTH)
         assert ended.status_code == 200
-        assert ended.json()["ended_by"] == "zhang.min"
+        assert ended.json()["ended_by"] == "token:config"
         assert gateway.modes.maintenance("pb-1", gateway.clock.now()) is None
         await gateway.settle()
         twice = await api.post(f"/modes/{mode_id}/end", json=end, headers=AUTH)
         assert twice.status_code == 409
         audit = (await api.get("/modes/audit", params={"mode_id": mode_id})).json()
         assert [(a["change"], a["actor"], a["note"]) for a in audit] == [
-            ("ended", "zhang.min", "panel works"), ("started", "li.wei", "replacing the panel")]
+            ("ended", "token:config", "panel works"),
+            ("started", "token:config", "replacing the panel")]
 

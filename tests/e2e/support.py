@@ -45,6 +45,6 @@ rules:
      category: panic, title: "One-button alarm: {{device}}", channels: [police],
      latching: true}}
 store: {{path: {tmp_path / "gateway.db"}}}
-api: {{port: {free_port()}, token: e2e-token}}
+api: {{port: {free_port()}, token: e2e-token-0001}}
 """)
     return path

@@ -19,7 +19,7 @@ from simulators.camera.scene import SceneRenderer
 from simulators.camera.server import CameraSimulator
 from tests.helpers import eventually, free_port
 
-TOKEN = {"Authorization": "Bearer e2e-token"}
+TOKEN = {"Authorization": "Bearer e2e-token-0001"}
 
 
 def camera_yaml(tmp_path: Path, camera_port: int, api_port: int) -> Path:
@@ -51,7 +51,7 @@ rules:
      severity: high,
      category: hazard, title: "Exit blocked: {{location}}", channels: [log]}}
 store: {{path: {tmp_path / "gateway.db"}}}
-api: {{port: {api_port}, token: e2e-token, public_url: "https://gw.school.example"}}
+api: {{port: {api_port}, token: e2e-token-0001, public_url: "https://gw.school.example"}}
 """)
     return path
 
@@ -76,11 +76,14 @@ async def test_reference_over_the_api_needs_the_token(running: Serving) -> None:
         assert (await client.post("/cameras/cam-exit/reference")).status_code == 401
         missing = await client.post("/cameras/cam-nowhere/reference", headers=TOKEN)
         assert missing.status_code == 404
-        assert (await client.get("/cameras/cam-exit/reference")).status_code == 404
+        assert (await client.get("/cameras/cam-exit/reference")).status_code == 401
+        assert (await client.get("/cameras/cam-exit/reference",
+                                 headers=TOKEN)).status_code == 404
         taken = await client.post("/cameras/cam-exit/reference", headers=TOKEN)
         assert taken.status_code == 200, taken.text
-        shown = (await client.get("/cameras/cam-exit/reference")).json()
+        shown = (await client.get("/cameras/cam-exit/reference", headers=TOKEN)).json()
         assert shown["camera_id"] == "cam-exit" and shown["captured_at"] > 0
+        assert "path" not in shown  # where the server keeps files is not told
 
 
 async def test_blocked_exit_alert_carries_evidence_frames(
@@ -93,7 +96,7 @@ async def test_blocked_exit_alert_carries_evidence_frames(
         cameras.control(0, CameraControl(block_exit=0.8))
         alerts: list[dict[str, object]] = []
         for _ in range(300):
-            alerts = (await client.get("/alerts")).json()
+            alerts = (await client.get("/alerts", headers=TOKEN)).json()
             if alerts and alerts[0]["evidence"]:
                 break
             await asyncio.sleep(0.05)
@@ -101,7 +104,10 @@ async def test_blocked_exit_alert_carries_evidence_frames(
         assert alert["rule_id"] == "exit-blocked"
         evidence = alert["evidence"]
         assert isinstance(evidence, list) and evidence
-        frame = await client.get("/" + evidence[-1])
+        assert (await client.get("/" + evidence[-1])).status_code == 401
+        outside = await client.get("/evidence/..%2F..%2Fgateway.yaml", headers=TOKEN)
+        assert outside.status_code == 404
+        frame = await client.get("/" + evidence[-1], headers=TOKEN)
         assert frame.status_code == 200 and frame.content[:2] == b"\xff\xd8"
         manifest = (tmp_path / "evidence" / "cam-exit" / str(alert["id"]) / "manifest.json")
         assert hashlib.sha256(frame.content).hexdigest() in manifest.read_text()

@@ -17,7 +17,8 @@ def test_demo_runs_the_school_and_the_police_receive_an_alert(mosquitto: Broker)
         env={**os.environ, "MQTT_URL": f"mqtt://127.0.0.1:{mosquitto.port}"})
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]
-    assert "dashboard        http://127.0.0.1:" in output
+    assert "console          http://127.0.0.1:" in output
+    assert "log in as duty-officer   password " in output
     assert "clear-view reference taken for cam-a-1f-east-exit" in output
     assert "raised: critical One-button alarm" in output
     assert "the police simulator has received 1 alert document(s)" in output

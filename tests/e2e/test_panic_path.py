@@ -16,12 +16,15 @@ import pytest
 
 from gateway.app.config import load_config
 from gateway.app.runner import Serving, serving
+from gateway.core.accounts import Role
 from simulators.mqtt_devices.fleet import MqttDeviceFleet
 from simulators.police.receiver import Mode
 from simulators.police.server import PoliceSimulator
 from tests.conftest import Broker
 from tests.e2e.support import POLICE_SECRET, gateway_yaml
 from tests.helpers import eventually, wait_for_port
+
+TOKEN = {"Authorization": "Bearer e2e-token-0001"}
 
 
 @pytest.fixture
@@ -69,7 +72,7 @@ async def test_press_reaches_police_once_signed_and_stored_with_receipt(
     assert document["severity"] == "critical" and document["category"] == "panic"
     assert record.idempotency_key == f"{document['alert_id']}:1"
     assert police.rejected == {}  # the signature and timestamp were verified
-    async with httpx.AsyncClient(base_url=running.url) as client:
+    async with httpx.AsyncClient(base_url=running.url, headers=TOKEN) as client:
         await eventually(lambda: bool(running.gateway.workers[0].delivered))
         alert = (await client.get(f"/alerts/{document['alert_id']}")).json()
         assert alert["receipts"] == {"police": record.receipt_id}
@@ -102,24 +105,35 @@ async def test_police_down_then_back_every_alert_once_in_creation_order(
     assert police.duplicates == 0
 
 
-async def test_operator_actions_need_the_token_and_are_recorded(
+async def test_an_operator_logs_in_and_acts_as_themselves(
         running: Serving, fleet: MqttDeviceFleet, police: PoliceSimulator) -> None:
+    await running.gateway.accounts.add_user("li.wei", "guard-room-2026", Role.OPERATOR,
+                                            "test")
     await fleet.press("pb-guard-main")
     await eventually(lambda: len(police.received) == 1)
     alert_id = police.received[0].alert_id
     async with httpx.AsyncClient(base_url=running.url) as client:
-        refused = await client.post(f"/alerts/{alert_id}/ack", json={"actor": "li.wei"})
+        refused = await client.post(f"/alerts/{alert_id}/ack", json={})
         assert refused.status_code == 401
-        headers = {"Authorization": "Bearer e2e-token"}
+        login = await client.post("/auth/login", json={"name": "li.wei",
+                                                       "password": "guard-room-2026"})
+        assert login.status_code == 200, login.text
+        cookie = login.headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=strict" in cookie
+        no_csrf = await client.post(f"/alerts/{alert_id}/ack", json={})
+        assert no_csrf.status_code == 403
+        headers = {"X-CSRF-Token": login.json()["csrf_token"]}
         acked = await client.post(f"/alerts/{alert_id}/ack", headers=headers,
-                                  json={"actor": "li.wei", "note": "guard dispatched"})
+                                  json={"actor": "someone else", "note": "guard dispatched"})
         assert acked.json()["state"] == "acknowledged"
-        wrong = await client.post(f"/alerts/{alert_id}/ack", headers=headers,
-                                  json={"actor": "li.wei"})
+        wrong = await client.post(f"/alerts/{alert_id}/ack", headers=headers, json={})
         assert wrong.status_code == 409
         detail = (await client.get(f"/alerts/{alert_id}")).json()
-        assert [h["action"] for h in detail["history"]] == ["raised", "ack"]
+        assert [(h["action"], h["actor"]) for h in detail["history"]] == [
+            ("raised", "system"), ("ack", "li.wei")]
         assert detail["history"][1]["note"] == "guard dispatched"
+        assert (await client.post("/auth/logout", headers=headers)).status_code == 204
+        assert (await client.get(f"/alerts/{alert_id}")).status_code == 401
     # The police platform hears about the acknowledgement as revision 2.
     await eventually(lambda: len(police.received) == 2)
     assert police.received[1].idempotency_key == f"{alert_id}:2"
@@ -128,7 +142,8 @@ async def test_operator_actions_need_the_token_and_are_recorded(
 
 async def test_live_stream_carries_the_new_alert(
         running: Serving, fleet: MqttDeviceFleet) -> None:
-    async with httpx.AsyncClient(base_url=running.url, timeout=10) as client, \
+    async with httpx.AsyncClient(base_url=running.url, timeout=10,
+                                 headers=TOKEN) as client, \
             client.stream("GET", "/stream") as stream:
         lines = stream.aiter_lines()
         assert (await anext(lines)).startswith(": connected")

@@ -42,7 +42,7 @@ rules:
      severity: critical, category: panic, title: "One-button alarm: {{device}}",
      channels: [log], latching: true}}
 store: {{path: {tmp_path / "gateway.db"}}}
-api: {{port: {api_port}, token: faults-token}}
+api: {{port: {api_port}, token: faults-token-0001}}
 """)
     return path, api_port
 
@@ -72,7 +72,8 @@ class GatewayProcess:
 
     async def _connected(self, client: httpx.AsyncClient) -> bool:
         try:
-            health = (await client.get(f"http://127.0.0.1:{self.api_port}/health")).json()
+            health = (await client.get(f"http://127.0.0.1:{self.api_port}/health", headers={
+                "Authorization": "Bearer faults-token-0001"})).json()
         except httpx.HTTPError:
             return False
         return all(a.get("connected") == 1 for a in health["adapters"].values())

@@ -18,7 +18,7 @@ HEAD = """\
 site: {id: school-1, name: No. 1 Middle School}
 zones:
   - {id: building-a, name: Teaching building A}
-api: {token: secret}
+api: {token: test-token-0001}
 """
 
 

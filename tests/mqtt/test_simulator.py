@@ -126,7 +126,7 @@ adapters:
 devices:
   - {{id: pb-1, type: panic_button, name: A301 alarm, zone: bldg-a-3f, heartbeat_s: 60}}
   - {{id: gs-1, type: gate_sensor, name: Main gate, zone: main-gate}}
-api: {{token: test-token}}
+api: {{token: test-token-0001}}
 """
 
 

@@ -70,7 +70,7 @@ calendar:
 rules:
 {rules}
 store: {{path: {tmp}/gateway.db}}
-api: {{token: t}}
+api: {{token: test-token-0001}}
 """
 
 

@@ -24,7 +24,7 @@ BEFORE = Path(__file__).with_name("schema_before.sql")
 CONFIG = """\
 site: {id: s1, name: School One, timezone: Asia/Shanghai}
 zones: [{id: gate, name: Main gate}]
-api: {token: t}
+api: {token: test-token-0001}
 store: {path: DB}
 """
 

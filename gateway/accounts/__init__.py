@@ -1,0 +1,1 @@
+"""Operator accounts: passwords, sessions, API tokens, login throttling and the audit."""

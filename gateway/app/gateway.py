@@ -104,6 +104,8 @@ class Gateway:
             floor=zone.floor if zone else "",
             device_name=device.name if device else alert.device_id,
             device_type=device.type if device else "",
+            point=zone.point if zone else None,
+            polygon=tuple(zone.polygon or ()) if zone else (),
         )
 
     async def start(self) -> None:

@@ -205,6 +205,10 @@ class Place:
     floor: str
     device_name: str
     device_type: str
+    point: tuple[float, float] | None = None
+    """Where the zone is on the map, (lat, lon) WGS 84, when the config says."""
+    polygon: tuple[tuple[float, float], ...] = ()
+    """The zone's outline on the map, when the config gives one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,9 +236,16 @@ class AlertRevision:
     @classmethod
     def from_json(cls, text: str) -> AlertRevision:
         data = json.loads(text)
-        return cls(alert_from_record(data["alert"]), Place(**data["place"]),
+        return cls(alert_from_record(data["alert"]), _place(data["place"]),
                    float(data["updated_at"]), str(data["timezone"]),
                    str(data["evidence_base_url"]))
+
+
+def _place(record: dict[str, Any]) -> Place:
+    """A stored place; revisions stored before places had coordinates have none."""
+    point = record.get("point")
+    return Place(**{**record, "point": None if point is None else (point[0], point[1]),
+                    "polygon": tuple((lat, lon) for lat, lon in record.get("polygon", ()))})
 
 
 def alert_record(alert: Alert) -> dict[str, Any]:

@@ -10,11 +10,12 @@ from typing import Annotated, Any, get_args
 from pydantic import Field
 
 from gateway.core.clock import Clock
+from gateway.forwarding.cap_channel import CapChannel, CapChannelConfig
 from gateway.forwarding.channel import Channel
 from gateway.forwarding.file_channel import FileChannel, FileChannelConfig
 from gateway.forwarding.http_channel import PoliceHttpChannel, PoliceHttpChannelConfig
 
-ChannelConfig = Annotated[PoliceHttpChannelConfig | FileChannelConfig,
+ChannelConfig = Annotated[PoliceHttpChannelConfig | FileChannelConfig | CapChannelConfig,
                           Field(discriminator="type")]
 """One entry of the config's `channels:` list, chosen by its `type:`."""
 
@@ -23,6 +24,7 @@ ChannelFactory = Callable[[Any, Clock], Channel]
 CHANNELS: dict[type[Any], ChannelFactory] = {
     PoliceHttpChannelConfig: PoliceHttpChannel,
     FileChannelConfig: FileChannel,
+    CapChannelConfig: CapChannel,
 }
 """Invariant: its keys are exactly the members of `ChannelConfig` (checked at import)."""
 

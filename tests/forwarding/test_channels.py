@@ -45,7 +45,7 @@ channels:
     tls:
       ca_file: ca.pem
       key_file: client.key
-api: {token: t}
+api: {token: test-token-0001}
 """)
     with pytest.raises(ConfigError) as caught:
         load_config(path)

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
 
 from gateway.core.alerts import (
     ALERT_FIELDS,
@@ -40,6 +40,20 @@ _HISTORY = [alert_history.c[name] for name in (
 _JOB = [outbox.c[name] for name in (
     "id", "alert_id", "channel", "revision", "idempotency_key", "body", "created_at",
     "attempts")]
+
+
+# The statements of the hot path, built once: each call only binds its values.
+_SELECT_ACTIVE = select(*_ALERT).where(alerts.c.key == bindparam("k"),
+                                       alerts.c.state.in_(_ACTIVE))
+_SELECT_ONE = select(*_ALERT).where(alerts.c.id == bindparam("k"))
+_SELECT_ONE_LOCKED = _SELECT_ONE.with_for_update()
+_INSERT_ALERT = insert(alerts)
+_UPDATE_ALERT = update(alerts).where(alerts.c.id == bindparam("b_id"))
+_INSERT_HISTORY = insert(alert_history)
+_FOLD_JOB = update(outbox).where(
+    outbox.c.alert_id == bindparam("b_alert"), outbox.c.channel == bindparam("b_channel"),
+    outbox.c.delivered_at.is_(None), outbox.c.revision > 1)
+_INSERT_JOB = insert(outbox)
 
 
 def alert_row(alert: Alert) -> dict[str, Any]:
@@ -72,16 +86,14 @@ def _job(row: Row[Any]) -> ForwardJob:
 
 
 def _get(connection: Connection, alert_id: str, *, for_update: bool = False) -> Alert | None:
-    query = select(*_ALERT).where(alerts.c.id == alert_id)
-    if for_update and connection.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = connection.execute(query).first()
+    locked = for_update and connection.dialect.name == "postgresql"
+    row = connection.execute(_SELECT_ONE_LOCKED if locked else _SELECT_ONE,
+                             {"k": alert_id}).first()
     return None if row is None else row_alert(row)
 
 
 def _active(connection: Connection, key: str) -> Alert | None:
-    row = connection.execute(select(*_ALERT).where(
-        alerts.c.key == key, alerts.c.state.in_(_ACTIVE))).first()
+    row = connection.execute(_SELECT_ACTIVE, {"k": key}).first()
     return None if row is None else row_alert(row)
 
 
@@ -90,15 +102,15 @@ def _write(connection: Connection, change: AlertChange) -> None:
     alert, now = change.alert, change.at
     values = {**alert_row(alert), "updated_at": now}
     if change.created:
-        connection.execute(insert(alerts).values(values))
+        connection.execute(_INSERT_ALERT, values)
     else:
-        del values["id"]
-        connection.execute(update(alerts).where(alerts.c.id == alert.id).values(values))
-    connection.execute(insert(alert_history).values(
-        alert_id=alert.id, at=now, action=change.action, from_state=change.from_state,
-        to_state=alert.state.value, actor=change.actor, note=change.note,
-        revision=alert.revision, severity=alert.severity.value,
-        queued_to=json.dumps(list(change.forward_to))))
+        values["b_id"] = values.pop("id")
+        connection.execute(_UPDATE_ALERT, values)
+    connection.execute(_INSERT_HISTORY, {
+        "alert_id": alert.id, "at": now, "action": change.action,
+        "from_state": change.from_state, "to_state": alert.state.value,
+        "actor": change.actor, "note": change.note, "revision": alert.revision,
+        "severity": alert.severity.value, "queued_to": json.dumps(list(change.forward_to))})
     if change.forward_to:
         if change.revision is None:
             raise ValueError(f"alert {alert.id}: forwarded without its revision")
@@ -112,14 +124,13 @@ def _enqueue(connection: Connection, alert: Alert, channel: str, body: str,
     """Add a job, or fold it into a still-undelivered job of the same alert and channel
     (the receiver then gets the newest revision instead of every intermediate one)."""
     key = f"{alert.id}:{alert.revision}"
-    folded = connection.execute(update(outbox).where(
-        outbox.c.alert_id == alert.id, outbox.c.channel == channel,
-        outbox.c.delivered_at.is_(None), outbox.c.revision > 1,
-    ).values(revision=alert.revision, idempotency_key=key, body=body)).rowcount
+    folded = connection.execute(_FOLD_JOB, {
+        "b_alert": alert.id, "b_channel": channel, "revision": alert.revision,
+        "idempotency_key": key, "body": body}).rowcount
     if not folded:
-        connection.execute(insert(outbox).values(
-            alert_id=alert.id, channel=channel, revision=alert.revision,
-            idempotency_key=key, body=body, created_at=now))
+        connection.execute(_INSERT_JOB, {
+            "alert_id": alert.id, "channel": channel, "revision": alert.revision,
+            "idempotency_key": key, "body": body, "created_at": now})
 
 
 def _change(connection: Connection, read: Callable[[], Alert | None],

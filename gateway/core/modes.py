@@ -100,6 +100,10 @@ class ModeBook:
     def get(self, mode_id: str) -> Mode | None:
         return self._modes.get(mode_id)
 
+    def all(self) -> list[Mode]:
+        """Every mode the book holds: planned, in force, or over but not yet forgotten."""
+        return list(self._modes.values())
+
     def active(self, ts: float) -> list[Mode]:
         """Modes covering `ts`, soonest to end first."""
         return sorted((m for m in self._modes.values() if m.covers_at(ts)),

@@ -145,6 +145,8 @@ class ModeService:
             if current is not None:
                 raise ModeConflict(f"{device_id} is already in maintenance until "
                                    f"{iso(current.until, self.tz)} ({current.id})")
+            if kind == "drill":
+                self._refuse_overlap(zone, now, until)
             mode = Mode(_new_id(kind, now), kind, zone, device_id, now, until, actor, note,
                         action)
             await self._modes.insert(mode, "started", now)
@@ -153,6 +155,17 @@ class ModeService:
             self.book.add(mode)
             self._announce("started", mode, actor, note)
             return mode
+
+    def _refuse_overlap(self, zone: str | None, starts: float, until: float) -> None:
+        """One drill at a time per zone: a drill of a zone overlaps a drill of that zone
+        and any site-wide drill; a site-wide drill overlaps every drill."""
+        for other in self.book.all():
+            if other.kind != "drill" or other.end <= starts or other.starts >= until:
+                continue
+            if zone is None or other.zone is None or other.zone == zone:
+                where = f"zone {other.zone}" if other.zone else "the whole site"
+                raise ModeConflict(f"a drill of {where} is planned or in force until "
+                                   f"{iso(other.end, self.tz)} ({other.id})")
 
     async def _close_finished(self) -> None:
         """Record the expiry of modes that reached it; forget modes that are over."""

@@ -169,7 +169,7 @@ async def test_a_drill_survives_a_restart_and_one_that_expired_meanwhile_is_reco
     config = school_config(tmp_path, store=store_url)
     async with Gateway(config, VirtualClock(T0), run_adapters=False) as gateway:
         short = await gateway.mode_service.start_drill("gate", T0 + 600, "li.wei")
-        long = await gateway.mode_service.start_drill(None, T0 + 3600, "li.wei", "whole site")
+        long = await gateway.mode_service.start_drill("a3", T0 + 3600, "li.wei", "building A")
     clock = VirtualClock(T0 + 1200)
     async with Gateway(config, clock, run_adapters=False) as gateway:
         await gateway.settle()
@@ -375,3 +375,20 @@ async def test_a_mode_ends_once_and_a_device_has_one_maintenance_at_a_time(
             ("ended", "token:config", "panel works"),
             ("started", "token:config", "replacing the panel")]
 
+
+
+async def test_a_drill_overlapping_another_is_refused(gateway: Gateway) -> None:
+    """One shared credential once let a fuzzer start 47 overlapping site-wide drills."""
+    async with client(gateway) as api:
+        zone = await api.post("/modes/drill", json={"zone": "a3", "minutes": 30})
+        assert zone.status_code == 201, zone.text
+        site = await api.post("/modes/drill", json={"minutes": 10})
+        assert site.status_code == 409 and "zone a3" in site.json()["detail"]
+        again = await api.post("/modes/drill", json={"zone": "a3", "minutes": 5})
+        assert again.status_code == 409
+        other = await api.post("/modes/drill", json={"zone": "gate", "minutes": 5})
+        assert other.status_code == 201, other.text
+        ended = await api.post(f"/modes/{zone.json()['id']}/end", json={})
+        assert ended.status_code == 200
+        assert (await api.post("/modes/drill", json={"zone": "a3",
+                                                     "minutes": 5})).status_code == 201

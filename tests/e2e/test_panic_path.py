@@ -148,8 +148,11 @@ async def test_live_stream_carries_the_new_alert(
         lines = stream.aiter_lines()
         assert (await anext(lines)).startswith(": connected")
         await fleet.press("pb-a-302")
+        seen = []
         async for line in lines:
+            seen.append(line)
             if line.startswith("data:"):
+                assert seen[-3].startswith("id: ") and seen[-2] == "event: alert"
                 assert '"device_id": "pb-a-302"' in line
                 assert '"change": "raised"' in line
                 break

@@ -150,9 +150,14 @@ def create_api(gateway: Gateway, keepalive_s: float = 15.0) -> FastAPI:
                 for state in gateway.registry.devices.values()]
 
     @api.get("/stream", responses=UNAUTHENTICATED)
-    async def stream(_: Viewer) -> StreamingResponse:
-        """Server-sent events: every alert change as it is stored."""
-        return StreamingResponse(_sse(gateway, keepalive_s), media_type="text/event-stream",
+    async def stream(_: Viewer, request: Request) -> StreamingResponse:
+        """Server-sent events: every alert and mode change as it is stored, each with its
+        id; a client reconnecting with `Last-Event-ID` gets what it missed, or a `reset`
+        event when that is gone (re-read `/alerts`)."""
+        last = request.headers.get("last-event-id", "")
+        after = int(last) if last.isdigit() else None
+        return StreamingResponse(_sse(gateway, keepalive_s, after),
+                                 media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache"})
 
     evidence = gateway.config.adapters.video.evidence_dir.resolve()
@@ -181,8 +186,9 @@ def _video(gateway: Gateway) -> VideoAnalyticsAdapter:
     return gateway.video
 
 
-async def _sse(gateway: Gateway, keepalive_s: float) -> AsyncIterator[str]:
-    async with gateway.feed.listen() as queue:
+async def _sse(gateway: Gateway, keepalive_s: float,
+               after: int | None) -> AsyncIterator[str]:
+    async with gateway.feed.listen(after) as queue:
         yield ": connected\n\n"
         while True:
             try:
@@ -190,4 +196,5 @@ async def _sse(gateway: Gateway, keepalive_s: float) -> AsyncIterator[str]:
             except TimeoutError:
                 yield ": keepalive\n\n"
                 continue
-            yield f"event: {message['type']}\ndata: {json.dumps(message, ensure_ascii=False)}\n\n"
+            yield (f"id: {message['seq']}\nevent: {message['type']}\n"
+                   f"data: {json.dumps(message, ensure_ascii=False)}\n\n")

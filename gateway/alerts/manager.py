@@ -28,9 +28,17 @@ from gateway.core.alerts import (
 from gateway.core.backoff import Backoff
 from gateway.core.clock import Clock
 from gateway.core.feed import AlertFeed
-from gateway.core.repositories import AlertChange, AlertRepository, StoreUnavailable
+from gateway.core.repositories import (
+    AlertChange,
+    AlertChanger,
+    AlertRepository,
+    StoreUnavailable,
+)
 
 log = logging.getLogger(__name__)
+
+BATCH = 64
+"""At most this many queued outcomes are stored in one transaction."""
 
 SYSTEM = "system"
 
@@ -89,27 +97,61 @@ class AlertManager:
         self._active_keys = await self._alerts.active_keys()
 
     async def run(self) -> None:
-        """Apply queued outcomes in order, until cancelled."""
+        """Apply queued outcomes in order, until cancelled: those waiting together are
+        stored in one transaction (a burst waits once for the disk), then the callbacks
+        queued among them are called."""
         while True:
-            item = await self._queue.get()
+            taken = [await self._queue.get()]
+            while len(taken) < BATCH and not self._queue.empty():
+                taken.append(self._queue.get_nowait())
             try:
-                if isinstance(item, AlertSpec | ClearSpec):
-                    if isinstance(item, AlertSpec) or item.key in self._active_keys:
-                        await self._apply_until_stored(item)
-                else:
-                    item()
+                outcomes = self._worth_applying(
+                    [item for item in taken if isinstance(item, AlertSpec | ClearSpec)])
+                if outcomes:
+                    await self._apply_until_stored(outcomes)
+                for item in taken:
+                    if not isinstance(item, AlertSpec | ClearSpec):
+                        item()
             except Exception as exc:
-                log.exception("could not apply %s", item)
+                log.exception("could not apply %d outcome(s)", len(taken))
                 self._on_store_error(f"could not apply an alert change: {exc!r}")
             finally:
-                self._queue.task_done()
+                for _ in taken:
+                    self._queue.task_done()
 
-    async def _apply_until_stored(self, outcome: Outcome) -> None:
-        """Apply `outcome`, retrying while the store is unavailable: nothing queued behind
-        it goes first, and nothing is dropped (so nothing after it is acknowledged)."""
+    def _worth_applying(self, outcomes: list[Outcome]) -> list[Outcome]:
+        """Raises, and clears of keys that are active or raised before them here."""
+        raised = set()
+        kept = []
+        for outcome in outcomes:
+            if isinstance(outcome, AlertSpec):
+                raised.add(outcome.key)
+            elif outcome.key not in self._active_keys and outcome.key not in raised:
+                continue
+            kept.append(outcome)
+        return kept
+
+    async def _apply_many(self, outcomes: list[Outcome]) -> None:
+        results = await self._alerts.change_active_many(
+            [(outcome.key, self._decider(outcome)) for outcome in outcomes])
+        for outcome, result in zip(outcomes, results, strict=True):
+            if isinstance(result, Exception):
+                log.error("could not apply %s: %r", outcome, result, exc_info=result)
+                self._on_store_error(f"could not apply an alert change: {result!r}")
+            else:
+                self._done(result, outcome if isinstance(outcome, AlertSpec) else None)
+
+    def _decider(self, outcome: Outcome) -> AlertChanger:
+        if isinstance(outcome, AlertSpec):
+            return lambda current: self._raised(current, outcome)
+        return lambda current: self._cleared(current, outcome)
+
+    async def _apply_until_stored(self, outcomes: list[Outcome]) -> None:
+        """Apply `outcomes`, retrying while the store is unavailable: nothing queued behind
+        them goes first, and nothing is dropped (so nothing after them is acknowledged)."""
         while True:
             try:
-                await self.apply(outcome)
+                await self._apply_many(outcomes)
             except StoreUnavailable as exc:
                 if self.store_problem is None:
                     log.error("alert store unavailable, holding %d outcome(s): %s",
@@ -131,13 +173,9 @@ class AlertManager:
         await self._queue.join()
 
     async def apply(self, outcome: Outcome) -> Alert | None:
-        if isinstance(outcome, AlertSpec):
-            spec = outcome
-            return self._done(await self._alerts.change_active(
-                spec.key, lambda current: self._raised(current, spec)), spec)
-        clear = outcome
-        return self._done(await self._alerts.change_active(
-            clear.key, lambda current: self._cleared(current, clear)))
+        """Apply one outcome now (outside the queue)."""
+        change = await self._alerts.change_active(outcome.key, self._decider(outcome))
+        return self._done(change, outcome if isinstance(outcome, AlertSpec) else None)
 
     async def act(self, alert_id: str, action: str, actor: str, note: str = "") -> Alert:
         """An operator acknowledges, resolves or closes an alert."""

@@ -8,7 +8,7 @@ in one call and writes what it read in another.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any, Literal, Protocol
@@ -86,6 +86,13 @@ class AlertRepository(Protocol):
 
     async def change_active(self, key: str, decide: AlertChanger) -> AlertChange | None:
         """As `change`, for the open or acknowledged alert with this key (at most one)."""
+        ...
+
+    async def change_active_many(self, changes: Sequence[tuple[str, AlertChanger]]
+                                 ) -> list[AlertChange | Exception | None]:
+        """`change_active` for each, in order, committed together (one wait for the
+        disk for a burst). A decision that raises is its item's result, and only its
+        change is undone; a store that fails fails them all (`StoreUnavailable`)."""
         ...
 
     async def get(self, alert_id: str) -> Alert | None: ...

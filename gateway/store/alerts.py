@@ -8,10 +8,11 @@ alert's one declaration (`ALERT_FIELDS`, `alert_record`), never by position.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.core.alerts import (
     ALERT_FIELDS,
@@ -142,6 +143,28 @@ def _change(connection: Connection, read: Callable[[], Alert | None],
     return change
 
 
+def _change_many(connection: Connection, changes: Sequence[tuple[str, AlertChanger]]
+                 ) -> list[AlertChange | Exception | None]:
+    results: list[AlertChange | Exception | None] = []
+    with transaction(connection):
+        for key, decide in changes:
+            connection.exec_driver_sql("SAVEPOINT one_change")
+            try:
+                lock_key(connection, key)
+                change = decide(_active(connection, key))
+                if change is not None:
+                    _write(connection, change)
+            except SQLAlchemyError:
+                raise  # the store failed: the whole batch is undone and retried
+            except Exception as exc:
+                connection.exec_driver_sql("ROLLBACK TO SAVEPOINT one_change")
+                results.append(exc)
+                continue
+            connection.exec_driver_sql("RELEASE SAVEPOINT one_change")
+            results.append(change)
+    return results
+
+
 class SqlAlerts:
     """`AlertRepository`."""
 
@@ -157,6 +180,10 @@ class SqlAlerts:
             lock_key(c, key)
             return _active(c, key)
         return await self._db.run(lambda c: _change(c, lambda: read_locked(c), decide))
+
+    async def change_active_many(self, changes: Sequence[tuple[str, AlertChanger]]
+                                 ) -> list[AlertChange | Exception | None]:
+        return await self._db.run(lambda c: _change_many(c, changes))
 
     async def get(self, alert_id: str) -> Alert | None:
         return await self._db.run(lambda c: _get(c, alert_id))

@@ -177,8 +177,8 @@ async def test_a_store_call_that_raises_fails_the_store_until_a_change_is_applie
     async def refuse(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("database is locked")
 
-    original = gateway.manager.apply
-    monkeypatch.setattr(gateway.manager, "apply", refuse)
+    original = gateway.manager._apply_many
+    monkeypatch.setattr(gateway.manager, "_apply_many", refuse)
     gateway.bus.publish(Event("s1", "pb-1", "pressed", True, gateway.clock.now(), urgent=True))
     await gateway.settle()
     status, body = await get_health(gateway)
@@ -186,7 +186,7 @@ async def test_a_store_call_that_raises_fails_the_store_until_a_change_is_applie
     assert body["parts"]["store"]["status"] == "failed"
     assert "database is locked" in body["parts"]["store"]["reason"]
 
-    monkeypatch.setattr(gateway.manager, "apply", original)
+    monkeypatch.setattr(gateway.manager, "_apply_many", original)
     gateway.bus.publish(Event("s1", "pb-2", "pressed", True, gateway.clock.now(), urgent=True))
     await gateway.settle()
     status, body = await get_health(gateway)

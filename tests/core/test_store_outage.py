@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -41,6 +41,13 @@ class FlakyAlerts:
             self.refused += 1
             raise StoreUnavailable("database is locked")
         return await self._alerts.change_active(key, decide)
+
+    async def change_active_many(self, changes: Sequence[tuple[str, AlertChanger]]
+                                 ) -> list[AlertChange | Exception | None]:
+        if self.down:
+            self.refused += 1
+            raise StoreUnavailable("database is locked")
+        return await self._alerts.change_active_many(changes)
 
     async def active_keys(self) -> set[str]:
         return await self._alerts.active_keys()

@@ -171,3 +171,18 @@ async def _lose_the_connection(store_url: str) -> None:
         assert change is not None and change.alert.event_count == 2
     finally:
         await store.close()
+
+
+async def test_changes_stored_together_undo_only_a_decision_that_fails(
+        store: SqlStore) -> None:
+    def broken(found: Alert | None) -> AlertChange:
+        raise RuntimeError("a bug in one rule")
+
+    results = await store.alerts.change_active_many([
+        (KEY, raise_or_repeat), ("other", broken), (KEY, raise_or_repeat)])
+    first, failed, second = results
+    assert isinstance(failed, RuntimeError)
+    assert isinstance(first, AlertChange) and first.created
+    assert isinstance(second, AlertChange) and second.alert.event_count == 2
+    [alert] = await store.alerts.newest()
+    assert (alert.event_count, len(await store.alerts.history(alert.id))) == (2, 2)

@@ -1,18 +1,15 @@
 """Users and API tokens (admins) and the audit log (supervisors)."""
 
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from gateway.accounts.service import AccountError, AccountService
-from gateway.app.api.auth import UNAUTHENTICATED, address
+from gateway.app.api.auth import UNAUTHENTICATED, Require, address
 from gateway.app.api.schemas import CONFLICT
 from gateway.core.accounts import AuditEntry, Principal, Role, verify_chain
-
-Require = Callable[[Role], Callable[[Request], Awaitable[Principal]]]
 
 
 class UserView(BaseModel):

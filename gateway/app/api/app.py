@@ -43,8 +43,7 @@ def create_api(gateway: Gateway, keepalive_s: float = 15.0) -> FastAPI:
     api = FastAPI(title="Campus Security Gateway", version="0.1.0")
     tz = gateway.config.site.tz
     page = resources.files("gateway.app.web").joinpath("index.html").read_text("utf-8")
-    auth = Auth(gateway.accounts, secure_cookie=gateway.config.api.tls is not None,
-                idle_s=gateway.config.api.session_idle_minutes * 60)
+    auth = Auth(gateway.accounts, secure_cookie=gateway.config.api.tls is not None)
     Viewer = Annotated[Principal, Depends(auth.require(Role.VIEWER))]
     Operator = Annotated[Principal, Depends(auth.require(Role.OPERATOR))]
     api.include_router(auth.routes())

@@ -15,6 +15,9 @@ from gateway.accounts.service import AccountService, LoginRefused
 from gateway.app.api.schemas import Problem
 from gateway.core.accounts import Principal, Role
 
+Require = Callable[[Role], Callable[[Request], Awaitable[Principal]]]
+"""`Auth.require`, as the route modules take it."""
+
 COOKIE = "campusgw_session"
 CSRF_HEADER = "X-CSRF-Token"
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -50,11 +53,9 @@ def address(request: Request) -> str:
 
 
 class Auth:
-    def __init__(self, accounts: AccountService, secure_cookie: bool,
-                 idle_s: float) -> None:
+    def __init__(self, accounts: AccountService, secure_cookie: bool) -> None:
         self.accounts = accounts
         self.secure_cookie = secure_cookie
-        self.idle_s = idle_s
 
     async def principal(self, request: Request) -> Principal:
         """The session's user or the bearer token's principal; 401 without one."""

@@ -10,8 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from gateway.accounts.service import AccountService
-from gateway.app.api.admin import Require
-from gateway.app.api.auth import UNAUTHENTICATED, address
+from gateway.app.api.auth import UNAUTHENTICATED, Require, address
 from gateway.app.api.schemas import (
     CONFLICT,
     NOT_FOUND,

@@ -17,7 +17,7 @@ from gateway.alerts.escalation import Escalator
 from gateway.alerts.manager import AlertManager
 from gateway.app.config import GatewayConfig
 from gateway.app.evidence import EvidenceLinker
-from gateway.core.alerts import Alert, AlertSpec, Place
+from gateway.core.alerts import Alert, AlertSpec, Category, Place, Severity
 from gateway.core.backoff import Backoff
 from gateway.core.bus import EventBus
 from gateway.core.clock import Clock, SystemClock, sleep_until
@@ -25,7 +25,7 @@ from gateway.core.events import Availability, Event
 from gateway.core.feed import AlertFeed
 from gateway.core.health import Health, Tracker, task_health
 from gateway.core.modes import ModeBook
-from gateway.core.repositories import Store
+from gateway.core.repositories import ForwardJob, Store
 from gateway.devices.registry import DeviceRegistry
 from gateway.forwarding.channels import build_channel
 from gateway.forwarding.worker import OutboxWorker
@@ -113,7 +113,8 @@ class Gateway:
         await self.mode_service.load()
         # Without forwarding (rule replays), jobs are queued in the outbox and stay there.
         self.workers = [OutboxWorker(build_channel(cfg, self.clock), self.store.outbox, self.clock,
-                                     Backoff(cfg.retry.initial_s, cfg.retry.max_s))
+                                     Backoff(cfg.retry.initial_s, cfg.retry.max_s),
+                                     self._linkage_refused)
                         for cfg in self.config.channels] if self._forward else []
         for worker in self.workers:
             await worker.channel.start()
@@ -198,6 +199,19 @@ class Gateway:
             self._rule_deadline = self.engine.next_deadline()
             self._rule_timer.clear()
             await sleep_until(self.clock, self._rule_deadline, self._rule_timer)
+
+    def _linkage_refused(self, job: ForwardJob, reason: str) -> None:
+        """A receiver refused an alert for good: the control room must pass it on another
+        way. One latched alert per channel, repeated for each refused document."""
+        refused = job.payload.alert
+        self.manager.submit(AlertSpec(
+            key=f"linkage-refused:{job.channel}", rule_id="linkage-refused",
+            site=refused.site, device_id=refused.device_id, zone=refused.zone,
+            category=Category.DEVICE_HEALTH, severity=Severity.HIGH,
+            title=f"联动平台拒收 Linkage {job.channel} refused: {refused.title}",
+            message=f"{job.idempotency_key}: {reason}. Pass the alert on by phone.",
+            location=refused.location, latching=True, ts=self.clock.now(),
+            drill=refused.drill))
 
     def _alert_raised(self, alert: Alert, spec: AlertSpec) -> None:
         if self._evidence is not None:

@@ -150,6 +150,11 @@ class OutboxRepository(Protocol):
         into a newer revision meanwhile (it must then be delivered again)."""
         ...
 
+    async def mark_rejected(self, job: ForwardJob, reason: str, now: float) -> None:
+        """Park a job the receiver refused for good: it is kept, with the reason, and no
+        longer delivered (the channel goes on with the next)."""
+        ...
+
     async def mark_failed(self, job: ForwardJob, error: str) -> None:
         """Count a failed attempt and remember why."""
         ...

@@ -9,7 +9,7 @@ from typing import Protocol
 from gateway.core.health import Health
 from gateway.core.repositories import ForwardJob
 
-__all__ = ["Channel", "DeliveryError", "ForwardJob", "Receipt"]
+__all__ = ["Channel", "DeliveryError", "DeliveryRejected", "ForwardJob", "Receipt"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +22,11 @@ class Receipt:
 
 class DeliveryError(Exception):
     """This attempt failed; the job is retried later."""
+
+
+class DeliveryRejected(DeliveryError):
+    """The receiver refused this job for good (it would refuse it again): the job is
+    parked as rejected, an alert says so, and the channel goes on with the next."""
 
 
 class Channel(Protocol):

@@ -24,7 +24,7 @@ from gateway.core.signing import (
     TIMESTAMP_HEADER,
     sign,
 )
-from gateway.forwarding.channel import DeliveryError, Receipt
+from gateway.forwarding.channel import DeliveryError, DeliveryRejected, Receipt
 from gateway.forwarding.common import ClientTlsConfig, RetryConfig
 
 DUPLICATE_STATUS = 409
@@ -146,6 +146,11 @@ def _unreadable(exc: OSError, **files: Path | None) -> OSError:
     return OSError(f"{named}: {exc.strerror or exc}")
 
 
+RETRIED_CLIENT_ERRORS = frozenset({401, 403, 408, 425, 429})
+"""Refusals that may pass (a wrong or rotated secret, a clock, a timeout, a rate limit):
+retried. Any other 4xx refuses the document itself, for good."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Answer:
     status: int
@@ -161,7 +166,10 @@ def _receipt(response: _Answer) -> Receipt:
         detail = f"{status} duplicate" if status == DUPLICATE_STATUS else str(status)
         return Receipt(str(receipt_id) if receipt_id is not None else None, detail)
     reason = payload.get("error") or payload.get("detail") or response.reason
-    raise DeliveryError(f"{status} {str(reason)[:_MAX_REASON_CHARS]}".rstrip())
+    message = f"{status} {str(reason)[:_MAX_REASON_CHARS]}".rstrip()
+    if 400 <= status < 500 and status not in RETRIED_CLIENT_ERRORS:
+        raise DeliveryRejected(message)
+    raise DeliveryError(message)
 
 
 def _json_object(response: _Answer) -> dict[str, Any]:

@@ -4,19 +4,22 @@ At least once: a job is marked delivered only after the receiver answered 2xx, s
 crash between sending and marking sends it again with the same Idempotency-Key, which the
 receiver deduplicates. A failing receiver holds its channel's queue (order is kept: the
 same job is retried) with capped exponential backoff and jitter; other channels are not
-affected. Any exception from a channel is a failed attempt, never the end of the worker.
+affected. A job the receiver refuses for good (`DeliveryRejected`) is parked as rejected
+and reported, and the queue goes on. Any other exception from a channel is a failed
+attempt, never the end of the worker.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from gateway.core.backoff import Backoff
 from gateway.core.clock import Clock
 from gateway.core.health import Health, Tracker
 from gateway.core.repositories import OutboxRepository
-from gateway.forwarding.channel import Channel, DeliveryError, ForwardJob
+from gateway.forwarding.channel import Channel, DeliveryError, DeliveryRejected, ForwardJob
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +29,13 @@ class OutboxWorker:
     reason) and once when it recovers; `health()` is degraded in between."""
 
     def __init__(self, channel: Channel, outbox: OutboxRepository, clock: Clock,
-                 backoff: Backoff) -> None:
+                 backoff: Backoff,
+                 on_rejected: Callable[[ForwardJob, str], None] = lambda job, why: None
+                 ) -> None:
+        """`on_rejected` hears of each job the receiver refused for good (parked)."""
         self.channel = channel
+        self._on_rejected = on_rejected
+        self.rejected = 0
         self._outbox = outbox
         self._clock = clock
         self._backoff = backoff
@@ -57,6 +65,9 @@ class OutboxWorker:
                 continue
             try:
                 receipt = await self.channel.deliver(job)
+            except DeliveryRejected as exc:
+                await self._rejected(job, str(exc))
+                continue
             except DeliveryError as exc:
                 await self._failed(job, str(exc))
                 continue
@@ -68,6 +79,16 @@ class OutboxWorker:
             self.delivered += 1
             self._backoff.reset()
             self._recovered(now)
+
+    async def _rejected(self, job: ForwardJob, reason: str) -> None:
+        """Park the job and go on: one refused document must not hold back the rest."""
+        await self._outbox.mark_rejected(job, reason, self._clock.now())
+        self.rejected += 1
+        log.error("channel %s refused %s for good: %s (parked; going on with the next)",
+                  self.channel.id, job.idempotency_key, reason)
+        self._on_rejected(job, reason)
+        self._backoff.reset()
+        self._recovered(self._clock.now())  # the receiver answers: the link is fine
 
     def _recovered(self, now: float) -> None:
         if self.failing_since is not None:

@@ -53,7 +53,7 @@ _UPDATE_ALERT = update(alerts).where(alerts.c.id == bindparam("b_id"))
 _INSERT_HISTORY = insert(alert_history)
 _FOLD_JOB = update(outbox).where(
     outbox.c.alert_id == bindparam("b_alert"), outbox.c.channel == bindparam("b_channel"),
-    outbox.c.delivered_at.is_(None), outbox.c.revision > 1)
+    outbox.c.delivered_at.is_(None), outbox.c.rejected_at.is_(None), outbox.c.revision > 1)
 _INSERT_JOB = insert(outbox)
 
 
@@ -231,7 +231,8 @@ class SqlOutbox:
 
     async def next_job(self, channel: str) -> ForwardJob | None:
         query = (select(*_JOB).where(outbox.c.channel == channel,
-                                     outbox.c.delivered_at.is_(None))
+                                     outbox.c.delivered_at.is_(None),
+                                     outbox.c.rejected_at.is_(None))
                  .order_by(outbox.c.id).limit(1))
 
         def first(c: Connection) -> ForwardJob | None:
@@ -262,13 +263,21 @@ class SqlOutbox:
             return bool(done)
         return await self._db.run(mark)
 
+    async def mark_rejected(self, job: ForwardJob, reason: str, now: float) -> None:
+        statement = (update(outbox)
+                     .where(outbox.c.id == job.id, outbox.c.revision == job.revision)
+                     .values(rejected_at=now, last_error=reason,
+                             attempts=outbox.c.attempts + 1))
+        await self._db.run(lambda c: c.execute(statement))
+
     async def mark_failed(self, job: ForwardJob, error: str) -> None:
         statement = (update(outbox).where(outbox.c.id == job.id)
                      .values(attempts=outbox.c.attempts + 1, last_error=error))
         await self._db.run(lambda c: c.execute(statement))
 
     async def backlog(self) -> dict[str, int]:
-        query = (select(outbox.c.channel, func.count()).where(outbox.c.delivered_at.is_(None))
+        query = (select(outbox.c.channel, func.count())
+                 .where(outbox.c.delivered_at.is_(None), outbox.c.rejected_at.is_(None))
                  .group_by(outbox.c.channel))
         return await self._db.run(lambda c: {ch: n for ch, n in c.execute(query).tuples()})
 

@@ -92,6 +92,7 @@ outbox = Table(
     Column("last_error", Text),
     Column("delivered_at", Float),
     Column("receipt_id", Text),
+    Column("rejected_at", Float, comment="refused for good by the receiver: parked"),
     Index("outbox_pending", "channel", "id", sqlite_where=_PENDING,
           postgresql_where=_PENDING),
     sqlite_autoincrement=True,

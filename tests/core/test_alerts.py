@@ -171,3 +171,18 @@ async def test_alerts_survive_a_restart(tmp_path: Path, store_url: str) -> None:
         await gateway.settle()
         [alert] = await alerts(gateway)
         assert alert.event_count == 2
+
+
+async def test_a_document_refused_for_good_raises_a_latched_alert_for_the_control_room(
+        gateway: Gateway) -> None:
+    press(gateway, "pb-2")
+    await gateway.settle()
+    [panic] = await alerts(gateway)
+    [job] = await gateway.store.outbox.jobs(panic.id)
+    for _ in range(2):
+        gateway._linkage_refused(job, "422 unknown zone")
+    await gateway.settle()
+    [refused] = [a for a in await alerts(gateway) if a.rule_id == "linkage-refused"]
+    assert refused.latching and refused.channels == () and refused.event_count == 2
+    assert refused.title == "联动平台拒收 Linkage log refused: Alarm A301 alarm"
+    assert "422 unknown zone" in refused.message

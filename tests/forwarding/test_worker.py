@@ -15,7 +15,7 @@ from gateway.core.backoff import Backoff
 from gateway.core.clock import VirtualClock
 from gateway.core.health import Health, Tracker
 from gateway.core.repositories import ForwardJob
-from gateway.forwarding.channel import DeliveryError, Receipt
+from gateway.forwarding.channel import DeliveryError, DeliveryRejected, Receipt
 from gateway.forwarding.worker import OutboxWorker
 from simulators.police import PoliceSimulator
 from simulators.police.receiver import Mode
@@ -31,6 +31,7 @@ class ListOutbox:
         self.pending = list(jobs)
         self.delivered: list[str] = []
         self.failed: list[str] = []
+        self.rejected: list[str] = []
 
     async def next_job(self, channel: str) -> ForwardJob | None:
         return next((job for job in self.pending if job.channel == channel), None)
@@ -43,6 +44,10 @@ class ListOutbox:
 
     async def mark_failed(self, job: ForwardJob, error: str) -> None:
         self.failed.append(f"{job.idempotency_key}: {error}")
+
+    async def mark_rejected(self, job: ForwardJob, reason: str, now: float) -> None:
+        self.pending.remove(job)
+        self.rejected.append(f"{job.idempotency_key}: {reason}")
 
     async def backlog(self) -> dict[str, int]:
         return {"police": len(self.pending)}
@@ -130,3 +135,46 @@ async def test_the_police_channel_reports_its_link_degraded_until_it_delivers(
         await clock.advance(10)
         await channel.deliver(forward_job("a-9"))
         assert channel.health() == Health.ok(start + 10)
+
+
+class RefusingChannel(BrokenThenFixedChannel):
+    """Refuses `a-1` for good; delivers the rest."""
+
+    async def deliver(self, job: ForwardJob) -> Receipt:
+        self.attempts.append(job.idempotency_key)
+        if job.alert_id == "a-1":
+            raise DeliveryRejected("422 unknown zone")
+        return Receipt("r")
+
+
+async def test_a_job_refused_for_good_is_parked_reported_and_the_queue_goes_on() -> None:
+    clock = VirtualClock(T0)
+    outbox = ListOutbox([forward_job("a-1"), forward_job("a-2")])
+    channel = RefusingChannel(clock, breaks=0)
+    told: list[tuple[str, str]] = []
+    worker = OutboxWorker(channel, outbox, clock, Backoff(1.0, 8.0),
+                          lambda job, why: told.append((job.idempotency_key, why)))
+    task = asyncio.create_task(worker.run())
+    try:
+        await clock.advance(0)
+        assert channel.attempts == ["a-1:1", "a-2:1"]  # no retry, no wait
+        assert outbox.rejected == ["a-1:1: 422 unknown zone"]
+        assert outbox.delivered == ["a-2:1"]
+        assert told == [("a-1:1", "422 unknown zone")]
+        assert (worker.rejected, worker.health().status) == (1, "ok")
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+@pytest.mark.parametrize(("status", "for_good"), [
+    (400, True), (404, True), (422, True), (401, False), (403, False), (408, False),
+    (429, False), (503, False)])
+async def test_the_police_channel_tells_a_refusal_for_good_from_one_that_may_pass(
+        police: PoliceSimulator, status: int, for_good: bool) -> None:
+    clock = VirtualClock(float(int(time.time())))
+    async with police_channel(police.url, clock, timeout_s=1.0) as channel:
+        await police.set_mode(Mode(mode="fail", status=status))
+        with pytest.raises(DeliveryError) as refused:
+            await channel.deliver(forward_job("a-9"))
+    assert isinstance(refused.value, DeliveryRejected) is for_good

@@ -186,3 +186,20 @@ async def test_changes_stored_together_undo_only_a_decision_that_fails(
     assert isinstance(second, AlertChange) and second.alert.event_count == 2
     [alert] = await store.alerts.newest()
     assert (alert.event_count, len(await store.alerts.history(alert.id))) == (2, 2)
+
+
+async def test_a_rejected_job_is_kept_but_no_longer_delivered_nor_folded_into(
+        store: SqlStore) -> None:
+    await store.alerts.change_active(KEY, raise_or_repeat)
+    first = await store.outbox.next_job("police")
+    assert first is not None and await store.outbox.mark_delivered(first, None, 2.0)
+    await store.alerts.change_active(KEY, raise_or_repeat)
+    refused = await store.outbox.next_job("police")
+    assert refused is not None and refused.revision == 2
+    await store.outbox.mark_rejected(refused, "422 unknown zone", 5.0)
+    assert await store.outbox.next_job("police") is None
+    assert await store.outbox.backlog() == {}
+    await store.alerts.change_active(KEY, raise_or_repeat)  # not folded into the parked job
+    again = await store.outbox.next_job("police")
+    assert again is not None and (again.revision, again.id != refused.id) == (3, True)
+    assert [j.revision for j in await store.outbox.jobs("a-0001")] == [1, 2, 3]

@@ -11,7 +11,8 @@ from gateway.core.config import StrictModel
 
 class RetryConfig(StrictModel):
     initial_s: float = Field(default=0.5, gt=0, description="First retry delay.")
-    max_s: float = Field(default=30.0, gt=0, description="Longest retry delay.")
+    max_s: float = Field(default=4.0, gt=0, description=(
+        "Longest retry delay: a receiver that comes back gets the queue within it."))
 
 
 class ClientTlsConfig(StrictModel):

@@ -178,3 +178,37 @@ async def test_the_police_channel_tells_a_refusal_for_good_from_one_that_may_pas
         with pytest.raises(DeliveryError) as refused:
             await channel.deliver(forward_job("a-9"))
     assert isinstance(refused.value, DeliveryRejected) is for_good
+
+
+class DownUntilChannel(BrokenThenFixedChannel):
+    """Refuses every attempt until `back_at` (a receiver down for maintenance)."""
+
+    def __init__(self, clock: VirtualClock, back_at: float) -> None:
+        super().__init__(clock, breaks=0)
+        self._clock, self._back_at = clock, back_at
+        self.delivered_at: list[float] = []
+
+    async def deliver(self, job: ForwardJob) -> Receipt:
+        if self._clock.now() < self._back_at:
+            raise DeliveryError("connection refused")
+        self.delivered_at.append(self._clock.now())
+        return Receipt("r")
+
+
+async def test_after_a_ten_minute_outage_the_queue_arrives_within_the_default_cap() -> None:
+    from gateway.forwarding.common import RetryConfig
+
+    clock = VirtualClock(T0)
+    back = T0 + 600
+    channel = DownUntilChannel(clock, back)
+    outbox = ListOutbox([forward_job(f"a-{n}") for n in range(20)])
+    retry = RetryConfig()
+    worker = OutboxWorker(channel, outbox, clock, Backoff(retry.initial_s, retry.max_s))
+    task = asyncio.create_task(worker.run())
+    try:
+        await clock.advance(600 + retry.max_s + 1)
+        assert len(channel.delivered_at) == 20
+        assert channel.delivered_at[0] - back <= retry.max_s <= 5.0
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)

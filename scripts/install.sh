@@ -8,6 +8,8 @@ need_apt=()
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need_apt+=(mosquitto)
 command -v mosquitto_pub >/dev/null 2>&1 || need_apt+=(mosquitto-clients)  # the independent publisher of the fault tests
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3 python3-venv)
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)  # the console's browser tests
+fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || need_apt+=(fonts-wqy-microhei)  # zh-CN
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing system packages: ${need_apt[*]} (install them as root)" >&2

@@ -33,15 +33,20 @@ def chromium() -> str:
     pytest.skip(message)
 
 
+@pytest.fixture
+def shots() -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    return SHOTS
+
+
 async def test_an_operator_logs_in_sees_a_panic_first_and_acknowledges_it(
-        tmp_path: Path, mosquitto: Broker) -> None:
+        tmp_path: Path, mosquitto: Broker, shots: Path) -> None:
     executable = chromium()
     config = school_config(tmp_path)
     config = config.model_copy(update={
         "api": config.api.model_copy(update={"port": 0}),
         "adapters": config.adapters.model_copy(update={
             "mqtt": config.adapters.mqtt.model_copy(update={"port": mosquitto.port})})})
-    SHOTS.mkdir(parents=True, exist_ok=True)
     async with serving(config) as running:
         gateway = running.gateway
         await gateway.accounts.add_user("li.wei", "guard-room-2026", Role.OPERATOR, "test")
@@ -73,14 +78,14 @@ async def test_an_operator_logs_in_sees_a_panic_first_and_acknowledges_it(
                 shown_s = time.perf_counter() - pressed
                 assert "Alarm A301 alarm" in await row.inner_text()
                 assert (await page.title()).startswith("(1)")
-                await page.screenshot(path=str(SHOTS / "console-queue.png"))
+                await page.screenshot(path=str(shots / "console-queue.png"))
                 assert shown_s < 1.0, f"the panic took {shown_s:.2f} s to appear"
 
                 await row.get_by_role("button", name="ack").click()
                 await page.wait_for_function(
                     "document.querySelector('#alerts tr td:nth-child(6)')"
                     "?.textContent === 'acknowledged'")
-                await page.screenshot(path=str(SHOTS / "console-acknowledged.png"))
+                await page.screenshot(path=str(shots / "console-acknowledged.png"))
                 assert errors == []
             finally:
                 await browser.close()

@@ -8,9 +8,10 @@ the file that names them).
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -78,7 +79,9 @@ def _load_file(path: Path, at: Loc, origins: _Origins, seen: set[Path],
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
+        # An unclosed bracket or quote, or a key without its colon, is noticed lines later:
+        # the line to fix is where it began.
+        mark = (exc.context_mark if exc.context in _STARTED_AT else None) or exc.problem_mark
         line = mark.line + 1 if mark else 0
         origins.problems.append(f"{file}:{line}: {_dotted(at)}: YAML syntax: {exc.problem}")
         return None
@@ -222,9 +225,29 @@ def load_model(path: Path | str, model: type[M]) -> tuple[M, Place]:
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
-            problems.append(f"{place(_data_path(data, error['loc']))}: {message}")
+            problems.append(f"{place(_data_path(data, error['loc']))}: {_said(error)}")
         raise ConfigError(_unique(problems)) from None
+
+
+_STARTED_AT = frozenset({"while scanning a simple key", "while parsing a flow sequence",
+                         "while parsing a flow mapping", "while scanning a quoted scalar"})
+
+
+def _said(error: Any) -> str:
+    """A validation error as a person would put it."""
+    if error["type"] == "extra_forbidden":
+        return "unknown key"
+    if error["type"] == "union_tag_invalid":
+        tag = str(error["ctx"]["tag"])
+        known = [t.strip(" '") for t in str(error["ctx"]["expected_tags"]).split(",")]
+        return f"unknown type {tag!r}{did_you_mean(tag, known)}; known: {', '.join(known)}"
+    return str(error["msg"])
+
+
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """` (did you mean 'x'?)` for the closest of `known`, or nothing."""
+    close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _unique(lines: list[str]) -> list[str]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import AfterValidator, Field, field_validator
 
 from gateway.core.config import StrictModel
+from gateway.core.configfile import did_you_mean
 
 
 class SiteConfig(StrictModel):
@@ -22,7 +23,8 @@ class SiteConfig(StrictModel):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
+            raise ValueError(f"unknown time zone {value!r}"
+                             f"{did_you_mean(value, available_timezones())}") from None
         return value
 
     @property

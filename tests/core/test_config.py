@@ -91,18 +91,25 @@ def test_missing_field_and_wrong_type(tmp_path: Path) -> None:
 def test_unknown_device_type_and_zone(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD.replace("type: panic_button", "type: doorbell"))
     [found] = problems(path)
-    assert found.startswith(f"{path}:{line(GOOD, 'pb-1')}: devices[0]: Input tag 'doorbell' "
-                            "found using 'type'")
+    assert found.startswith(f"{path}:{line(GOOD, 'pb-1')}: devices[0]: unknown type "
+                            "'doorbell'; known: ")
+    assert "panic_button" in found and "gate_sensor" in found
+    path = write(tmp_path, GOOD.replace("type: panic_button", "type: panic_buton"))
+    [found] = problems(path)
+    assert "unknown type 'panic_buton' (did you mean 'panic_button'?); known: " in found
     path = write(tmp_path, GOOD.replace("zone: gate", "zone: roof"))
     assert problems(path) == [f"{path}:{line(GOOD, 'zone: gate')}: devices[0].zone: "
                               "unknown zone 'roof'"]
 
 
-def test_yaml_syntax_error(tmp_path: Path) -> None:
+def test_yaml_syntax_error_is_reported_where_it_is(tmp_path: Path) -> None:
     text = GOOD + "more: [unclosed\n"
     path = write(tmp_path, text)
     [found] = problems(path)
-    assert found.startswith(f"{path}:{line(text, 'unclosed') + 1}: (top): YAML syntax")
+    assert found.startswith(f"{path}:{line(text, 'unclosed')}: (top): YAML syntax")
+    text = GOOD.replace("    name: Guard room alarm", "    name Guard room alarm")
+    [found] = problems(write(tmp_path, text))
+    assert found.startswith(f"{path}:{line(text, 'name Guard')}: (top): YAML syntax")
 
 
 def test_duplicate_keys_and_ids(tmp_path: Path) -> None:
@@ -217,3 +224,9 @@ def test_check_config_command_exits_1_with_the_report(tmp_path: Path) -> None:
                          str(REPO / "config" / "school.yaml")],
                         capture_output=True, text=True, timeout=60)
     assert ok.returncode == 0, ok.stderr
+
+
+def test_a_misspelled_time_zone_gets_a_suggestion(tmp_path: Path) -> None:
+    text = GOOD.replace("timezone: Asia/Shanghai", "timezone: Asia/Shangai")
+    [found] = problems(write(tmp_path, text))
+    assert found.endswith("unknown time zone 'Asia/Shangai' (did you mean 'Asia/Shanghai'?)")

@@ -258,7 +258,8 @@ class AlertManager:
     def _cleared(self, current: Alert | None, clear: ClearSpec) -> AlertChange | None:
         if current is None or current.latching:
             return None
-        alert = replace(current, state=AlertState.RESOLVED, revision=current.revision + 1)
+        alert = replace(current, state=AlertState.RESOLVED, revision=current.revision + 1,
+                        cleared_unseen=current.state is AlertState.OPEN)
         return self._change(alert, created=False, action="auto_resolved",
                             from_state=current.state.value, actor=SYSTEM, note=clear.reason,
                             now=self._clock.now())
@@ -268,9 +269,12 @@ class AlertManager:
         if current is None:
             raise AlertNotFound(f"no alert {alert_id!r}")
         allowed_from, to_state = TRANSITIONS[action]
-        if current.state not in allowed_from:
+        if action == "ack" and current.cleared_unseen:
+            to_state = current.state  # seen now: it stays resolved
+        elif current.state not in allowed_from:
             raise AlertActionError(f"cannot {action} an alert that is {current.state.value}")
-        alert = replace(current, state=to_state, revision=current.revision + 1)
+        alert = replace(current, state=to_state, revision=current.revision + 1,
+                        cleared_unseen=False)
         return self._change(alert, created=False, action=action,
                             from_state=current.state.value, actor=actor, note=note,
                             now=self._clock.now())

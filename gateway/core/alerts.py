@@ -147,6 +147,9 @@ class Alert:
     escalation: tuple[EscalationStep, ...] = ()
     escalation_level: int = 0
     sop: str = ""
+    cleared_unseen: bool = False
+    """It cleared by itself while still open: it stays before the operators until one of
+    them acknowledges having seen it."""
 
     @property
     def active(self) -> bool:
@@ -190,6 +193,7 @@ class Alert:
             "receipts": dict(self.receipts),
             "escalation_level": self.escalation_level,
             "sop": self.sop,
+            "cleared_unseen": self.cleared_unseen,
             "next_escalation_at": (None if (due := self.next_escalation_at) is None
                                    else iso(due, tz)),
         }
@@ -264,6 +268,7 @@ def alert_from_record(record: dict[str, Any]) -> Alert:
                     "severity": Severity(record["severity"]),
                     "state": AlertState(record["state"]),
                     "latching": bool(record["latching"]), "drill": bool(record["drill"]),
+                    "cleared_unseen": bool(record.get("cleared_unseen", False)),
                     "channels": tuple(record["channels"]),
                     "evidence": tuple(record["evidence"]),
                     "receipts": dict(record["receipts"]),

@@ -106,6 +106,11 @@ class AlertRepository(Protocol):
         """The keys of the open and acknowledged alerts."""
         ...
 
+    async def queue(self, limit: int = 1000) -> list[Alert]:
+        """What operators must see: the active alerts, and those that cleared by
+        themselves before anyone acknowledged them; the newest first."""
+        ...
+
     async def escalating(self) -> list[Alert]:
         """Open (unacknowledged) alerts with escalation steps still to apply."""
         ...

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.core.alerts import (
@@ -63,6 +63,7 @@ def alert_row(alert: Alert) -> dict[str, Any]:
     for name in _JSON_FIELDS:
         row[name] = json.dumps(row[name], ensure_ascii=False)
     row["latching"], row["drill"] = int(alert.latching), int(alert.drill)
+    row["cleared_unseen"] = int(alert.cleared_unseen)
     return row
 
 
@@ -194,6 +195,12 @@ class SqlAlerts:
         if states is not None:
             query = query.where(alerts.c.state.in_([s.value for s in states]))
         query = query.order_by(alerts.c.raised_at.desc()).limit(limit)
+        return await self._db.run(lambda c: [row_alert(r) for r in c.execute(query)])
+
+    async def queue(self, limit: int = 1000) -> list[Alert]:
+        query = (select(*_ALERT)
+                 .where(or_(alerts.c.state.in_(_ACTIVE), alerts.c.cleared_unseen == 1))
+                 .order_by(alerts.c.raised_at.desc()).limit(limit))
         return await self._db.run(lambda c: [row_alert(r) for r in c.execute(query)])
 
     async def active_keys(self) -> set[str]:

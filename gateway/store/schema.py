@@ -54,6 +54,8 @@ alerts = Table(
            comment="how many of them were applied"),
     Column("sop", Text, nullable=False, server_default="",
            comment="the procedure the rule names"),
+    Column("cleared_unseen", Integer, nullable=False, server_default="0",
+           comment="cleared by itself before anyone acknowledged it"),
     Column("updated_at", Float, nullable=False),
     Index("alerts_active_key", "key", unique=True, sqlite_where=_ACTIVE,
           postgresql_where=_ACTIVE),

@@ -186,3 +186,39 @@ async def test_a_document_refused_for_good_raises_a_latched_alert_for_the_contro
     assert refused.latching and refused.channels == () and refused.event_count == 2
     assert refused.title == "联动平台拒收 Linkage log refused: Alarm A301 alarm"
     assert "422 unknown zone" in refused.message
+
+
+async def test_an_alert_that_cleared_before_anyone_saw_it_stays_queued_until_acknowledged(
+        gateway: Gateway) -> None:
+    press(gateway, "gs-1", True, "forced")  # non-latching
+    await gateway.settle()
+    press(gateway, "gs-1", False, "forced")
+    await gateway.settle()
+    [alert] = await alerts(gateway)
+    assert (alert.state, alert.cleared_unseen) == (AlertState.RESOLVED, True)
+    assert [a.id for a in await gateway.store.alerts.queue()] == [alert.id]
+    transport = httpx.ASGITransport(app=create_api(gateway))
+    auth = {"Authorization": "Bearer operator-token"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway",
+                                 headers=auth) as api:
+        queued = (await api.get("/alerts", params={"state": "queue"})).json()
+        assert [(a["id"], a["cleared_unseen"]) for a in queued] == [(alert.id, True)]
+        seen = await api.post(f"/alerts/{alert.id}/ack", json={"note": "checked the gate"})
+        assert seen.status_code == 200, seen.text
+        assert (seen.json()["state"], seen.json()["cleared_unseen"]) == ("resolved", False)
+        assert (await api.get("/alerts", params={"state": "queue"})).json() == []
+        again = await api.post(f"/alerts/{alert.id}/ack", json={})
+        assert again.status_code == 409
+
+
+async def test_an_alert_acknowledged_before_it_cleared_leaves_the_queue_when_it_does(
+        gateway: Gateway) -> None:
+    press(gateway, "gs-1", True, "forced")
+    await gateway.settle()
+    [alert] = await alerts(gateway)
+    await gateway.manager.act(alert.id, "ack", "li.wei")
+    press(gateway, "gs-1", False, "forced")
+    await gateway.settle()
+    [alert] = await alerts(gateway)
+    assert (alert.state, alert.cleared_unseen) == (AlertState.RESOLVED, False)
+    assert await gateway.store.alerts.queue() == []

@@ -73,11 +73,15 @@ def create_api(gateway: Gateway, keepalive_s: float = 15.0) -> FastAPI:
     @api.get("/alerts", responses=UNAUTHENTICATED)
     async def list_alerts(
         _: Viewer,
-        state: Annotated[Literal["active", "all", "open", "acknowledged", "resolved",
-                                 "closed"], Query()] = "active",
+        state: Annotated[Literal["active", "queue", "all", "open", "acknowledged",
+                                 "resolved", "closed"], Query(
+            description="`queue`: the active ones and those that cleared by themselves "
+                        "before anyone acknowledged them.")] = "active",
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     ) -> list[AlertView]:
         """The newest alerts first."""
+        if state == "queue":
+            return [AlertView.of(alert, tz) for alert in await gateway.store.alerts.queue(limit)]
         states = (None if state == "all" else ACTIVE_STATES if state == "active"
                   else (AlertState(state),))
         alerts = await gateway.store.alerts.newest(states, limit)

@@ -48,6 +48,9 @@ class AlertView(View):
     receipts: dict[str, str] = Field(description="Receipt id per channel that confirmed it.")
     escalation_level: int = Field(description="Escalation steps applied so far.")
     sop: str = Field(description="The procedure the rule names.")
+    cleared_unseen: bool = Field(
+        description="It cleared by itself before anyone acknowledged it: it stays in the "
+                    "queue until someone does (`POST .../ack`).")
     next_escalation_at: str | None = Field(
         description="When the next escalation step is due, if one is.")
 

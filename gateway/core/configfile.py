@@ -166,6 +166,11 @@ class _Builder:
         if target in self.seen:
             self.origins.problem(self.file, node, path, f"{target} includes itself")
             return None
+        if not target.is_file():  # said where the include is written, not in the file
+            where = path if list_index is None else (*path, list_index)
+            self.origins.problem(self.file, node, where,
+                                 f"!include {node.value}: no such file ({target})")
+            return None
         return _load_file(target, path, self.origins, self.seen, list_index)
 
     def _environment(self, value: str, node: yaml.ScalarNode, path: Loc) -> str:

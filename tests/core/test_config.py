@@ -230,3 +230,11 @@ def test_a_misspelled_time_zone_gets_a_suggestion(tmp_path: Path) -> None:
     text = GOOD.replace("timezone: Asia/Shanghai", "timezone: Asia/Shangai")
     [found] = problems(write(tmp_path, text))
     assert found.endswith("unknown time zone 'Asia/Shangai' (did you mean 'Asia/Shanghai'?)")
+
+
+def test_a_missing_include_is_reported_where_it_is_written(tmp_path: Path) -> None:
+    text = GOOD.replace("channels:\n", "  - !include gone.yaml\nchannels:\n", 1)
+    path = write(tmp_path, text)
+    assert problems(path) == [
+        f"{path}:{line(text, 'gone.yaml')}: devices[1]: !include gone.yaml: no such file "
+        f"({tmp_path / 'gone.yaml'})"]

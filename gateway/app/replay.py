@@ -8,11 +8,13 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from adapters.registry import point_names
 from gateway.alerts.manager import AlertActionError
 from gateway.app.config import GatewayConfig
 from gateway.app.gateway import Gateway
 from gateway.core.alerts import ACTIVE_STATES, Severity
 from gateway.core.clock import VirtualClock
+from gateway.core.configfile import did_you_mean
 from gateway.core.events import Event
 from gateway.core.modes import ModeError
 from gateway.store.config import StoreConfig
@@ -82,8 +84,15 @@ async def _perform(gateway: Gateway, clock: VirtualClock, step: Step, config: Ga
         gateway = Gateway(config, clock, run_adapters=False, forward=False)
         await gateway.start()
     elif step.device is not None and step.point is not None:
-        if step.device not in gateway.registry.devices:
-            problems.append(f"{clockwork.show(clock.now())}: unknown device {step.device!r}")
+        device = next((d for d in config.devices if d.id == step.device), None)
+        known = () if device is None else point_names(config.adapters, device)
+        if device is None:
+            problems.append(f"{clockwork.show(clock.now())}: unknown device {step.device!r}"
+                            f"{did_you_mean(step.device, (d.id for d in config.devices))}")
+        elif known and step.point not in (*known, "availability"):
+            problems.append(f"{clockwork.show(clock.now())}: {step.device} has no point "
+                            f"{step.point!r}{did_you_mean(step.point, known)}; its points: "
+                            f"{', '.join(known)}")
         else:
             gateway.bus.publish(Event(config.site.id, step.device, step.point, step.value,
                                       clock.now(), step.quality))

@@ -202,3 +202,16 @@ def test_a_bad_recorded_event_names_its_line(tmp_path: Path) -> None:
     assert code == 2
     assert f"{tmp_path / 'recorded.jsonl'}:2: bad recorded event: no 'device_id'" in output
     assert "Traceback" not in output
+
+
+def test_a_misspelled_point_in_a_scenario_fails_with_a_suggestion(tmp_path: Path) -> None:
+    scenario = tmp_path / "typo.yaml"
+    scenario.write_text("""\
+name: a typo in the point
+start: "2026-10-14 21:55"
+steps:
+  - {at: "22:00", device: gs-a-roof, point: opne, value: true}
+""")
+    code, output = run("rules", "test", "--config", str(SCHOOL), str(scenario))
+    assert code == 1
+    assert "gs-a-roof has no point 'opne' (did you mean 'open'?); its points: " in output

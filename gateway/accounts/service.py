@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import re
 import secrets
 from dataclasses import dataclass, replace
 from typing import Any
@@ -29,6 +30,7 @@ from gateway.core.clock import Clock
 log = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "cgw_"
+_USER_NAME = re.compile(r"[\w.-]+")
 
 
 class LoginRefused(Exception):
@@ -170,7 +172,7 @@ class AccountService:
         problem = password_problem(password)
         if problem:
             raise AccountError(problem)
-        if not name or not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
+        if not _USER_NAME.fullmatch(name):
             raise AccountError("a user name is letters, digits, '-', '_' and '.'")
         user = User(name, display_name or name, role,
                     await asyncio.to_thread(hash_password, password), False, language,

@@ -291,6 +291,3 @@ class Store(Protocol):
         """Wait until the writes queued behind callers (held conditions) are done."""
         ...
 
-    def describe(self) -> dict[str, Any]:
-        """What /health shows of the store: backend, schema version, state."""
-        ...

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from gateway.store import migrate
 from gateway.store.accounts import SqlSessions, SqlTokens, SqlUsers
 from gateway.store.alerts import SqlAlerts, SqlOutbox
@@ -46,7 +44,3 @@ class SqlStore:
 
     async def flush(self) -> None:
         await self.database.run_bare(lambda: None)
-
-    def describe(self) -> dict[str, Any]:
-        return {"backend": self.database.backend, "url": str(self.database),
-                "schema": None if self.version is None else self.version.head}

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from gateway.accounts.service import AccountError, AccountService
 from gateway.app.api.auth import UNAUTHENTICATED, Require, address
 from gateway.app.api.schemas import CONFLICT
-from gateway.core.accounts import AuditEntry, Principal, Role, verify_chain
+from gateway.core.accounts import AuditEntry, Principal, Role, User, verify_chain
 
 
 class UserView(BaseModel):
@@ -18,6 +18,11 @@ class UserView(BaseModel):
     role: Role
     disabled: bool
     language: str
+
+    @classmethod
+    def of(cls, user: User) -> "UserView":
+        return cls(name=user.name, display_name=user.display_name, role=user.role,
+                   disabled=user.disabled, language=user.language)
 
 
 class NewUser(BaseModel):
@@ -82,9 +87,7 @@ def admin_routes(accounts: AccountService, require: Require) -> APIRouter:
 
     @router.get("/users", tags=["admin"])
     async def users(_: Admin) -> list[UserView]:
-        return [UserView(name=u.name, display_name=u.display_name, role=u.role,
-                         disabled=u.disabled, language=u.language)
-                for u in await accounts.users.all()]
+        return [UserView.of(user) for user in await accounts.users.all()]
 
     @router.post("/users", status_code=201, tags=["admin"], responses=CONFLICT)
     async def add_user(body: NewUser, principal: Admin) -> UserView:
@@ -93,8 +96,7 @@ def admin_routes(accounts: AccountService, require: Require) -> APIRouter:
                                            principal.name, body.display_name, body.language)
         except AccountError as exc:
             raise HTTPException(409, str(exc)) from None
-        return UserView(name=user.name, display_name=user.display_name, role=user.role,
-                        disabled=user.disabled, language=user.language)
+        return UserView.of(user)
 
     @router.post("/users/{name}", tags=["admin"], responses=CONFLICT)
     async def change_user(name: str, body: UserChange, principal: Admin) -> UserView:
@@ -110,8 +112,7 @@ def admin_routes(accounts: AccountService, require: Require) -> APIRouter:
         user = await accounts.users.get(name)
         if user is None:
             raise HTTPException(404, f"no user {name}")
-        return UserView(name=user.name, display_name=user.display_name, role=user.role,
-                        disabled=user.disabled, language=user.language)
+        return UserView.of(user)
 
     @router.get("/tokens", tags=["admin"])
     async def tokens(_: Admin) -> list[TokenView]:

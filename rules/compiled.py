@@ -403,6 +403,7 @@ class CompiledRuleEngine:
         rule, device = unit.rule, unit.device
         config = rule.config
         title = self._fill(config.title, rule, device, unit.match)
+        title_en = self._fill(config.title_en, rule, device, unit.match)
         message = self._fill(config.message, rule, device, unit.match)
         channels = config.channels
         drill = False
@@ -412,13 +413,14 @@ class CompiledRuleEngine:
                 if maintenance.action == "suppress":
                     return None
                 title, channels = f"[maintenance] {title}", ()
+                title_en = f"[maintenance] {title_en}" if title_en else ""
             drill = self._modes.drill(device.zone_id, ts) is not None
         return AlertSpec(
             key=key, rule_id=config.id, site=self._site, device_id=device.id,
             zone=device.zone_id, category=config.category, severity=config.severity,
             title=title, message=message, location=device.location, channels=channels,
             latching=config.latches, ts=ts, drill=drill, escalation=rule.escalation,
-            sop=config.sop, snapshot=rule.snapshot)
+            sop=config.sop, title_en=title_en, snapshot=rule.snapshot)
 
     def _fill(self, template: str, rule: _Rule, device: DeviceInfo, match: str) -> str:
         if not template:

@@ -178,8 +178,10 @@ class RuleConfig(StrictModel):
     category: Category = Field(description="Alert category.")
     title: str = Field(description="Title template (placeholders: " + ", ".join(
         "{" + p + "}" for p in PLACEHOLDERS) + ").")
+    title_en: str = Field(default="", description="The title in English (same placeholders).")
     message: str = Field(default="", description="Message template, same placeholders.")
-    sop: str = Field(default="", description="Standard operating procedure to follow.")
+    sop: str = Field(default="", description="The procedure to follow: the id of one of "
+                                             "`sops:`, or its first step as text.")
     channels: tuple[str, ...] = Field(default=(), description="Channels that receive it.")
     snapshot: Literal["zone", "none"] | tuple[str, ...] = Field(
         default="zone", description="Cameras whose frames are kept as evidence: `zone` (the "
@@ -192,7 +194,7 @@ class RuleConfig(StrictModel):
     latching: bool | None = Field(default=None,
                                   description="Only a person clears it (default: panic, fire).")
 
-    @field_validator("title", "message", "group")
+    @field_validator("title", "title_en", "message", "group")
     @classmethod
     def _known_placeholders(cls, value: str | None) -> str | None:
         if value is not None:

@@ -81,6 +81,14 @@ class EvidenceRecorder:
     def register(self, camera_id: str, ring: FrameRing) -> None:
         self._rings[camera_id] = ring
 
+    def latest(self, camera_id: str) -> BufferedFrame | None:
+        """The camera's newest buffered frame (UnknownCamera: no analytics)."""
+        ring = self._rings.get(camera_id)
+        if ring is None:
+            raise UnknownCamera(camera_id)
+        found = ring.latest(1)
+        return found[0] if found else None
+
     async def capture(self, camera_id: str, alert_id: str,
                       at: float | None = None) -> list[EvidenceItem]:
         """Store the buffered frames up to `at` (default: all); the last is the frame at the
@@ -100,7 +108,7 @@ class EvidenceRecorder:
         folder = self.folder / camera_id / alert_id
         manifest = folder / MANIFEST
         if manifest.exists():
-            return self._read_manifest(manifest)
+            return stored_evidence(self.folder, camera_id, alert_id)
         if not frames:  # nothing buffered (camera offline): a later capture may have some
             return []
         folder.mkdir(parents=True, exist_ok=True)
@@ -118,12 +126,22 @@ class EvidenceRecorder:
         temporary.replace(manifest)
         return items
 
-    def _read_manifest(self, manifest: Path) -> list[EvidenceItem]:
-        stored = json.loads(manifest.read_text())
-        return [EvidenceItem(str(i["camera_id"]), str(i["alert_id"]),
-                             "alert" if i["role"] == "alert" else "before", float(i["ts"]),
-                             self.folder / str(i["link"]), str(i["link"]), str(i["sha256"]),
-                             int(i["size"])) for i in stored]
+
+
+def stored_evidence(folder: Path, camera_id: str, alert_id: str) -> list[EvidenceItem]:
+    """What was stored of one camera for one alert under the evidence `folder` (nothing
+    when no capture finished)."""
+    if not (_SAFE_ID.match(camera_id) and _SAFE_ID.match(alert_id)) or ".." in (
+            camera_id, alert_id):
+        return []
+    try:
+        stored = json.loads((folder / camera_id / alert_id / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return []
+    return [EvidenceItem(str(i["camera_id"]), str(i["alert_id"]),
+                         "alert" if i["role"] == "alert" else "before", float(i["ts"]),
+                         folder / str(i["link"]), str(i["link"]), str(i["sha256"]),
+                         int(i["size"])) for i in stored]
 
 
 def verify(item: EvidenceItem) -> bool:

@@ -163,7 +163,8 @@ class AccountService:
 
     @staticmethod
     def _principal(user: User, record: SessionRecord) -> Principal:
-        return Principal(user.name, user.role, "user", record.id_hash, record.csrf_token)
+        return Principal(user.name, user.role, "user", record.id_hash, record.csrf_token,
+                         user.language)
 
     # -- users and tokens ---------------------------------------------------------------
 
@@ -198,6 +199,12 @@ class AccountService:
         if disabled:
             await self._end_sessions(name)
         await self.audit(actor, "user.disable" if disabled else "user.enable", name)
+
+    async def set_language(self, name: str, language: str, address: str = "") -> None:
+        """The user's own choice of the console's language."""
+        if not await self.users.update(name, language=language):
+            raise AccountError(f"no user {name!r}")
+        await self.audit(name, "user.language", name, {"language": language}, address)
 
     async def set_role(self, name: str, role: Role, actor: str) -> None:
         if not await self.users.update(name, role=role):

@@ -15,8 +15,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import tzinfo
 
+from gateway.alerts.workflow import (
+    Actor,
+    AlertActionError,
+    AlertNotFound,
+    Command,
+    decide,
+)
 from gateway.core.alerts import (
-    TRANSITIONS,
     Alert,
     AlertRevision,
     AlertSpec,
@@ -34,6 +40,7 @@ from gateway.core.repositories import (
     AlertRepository,
     StoreUnavailable,
 )
+from gateway.core.sops import NO_CHECKLIST, Checklist
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +50,7 @@ BATCH = 64
 SYSTEM = "system"
 
 
-class AlertActionError(Exception):
-    """An operator action that does not apply (unknown alert, wrong state)."""
-
-
-class AlertNotFound(AlertActionError):
-    """An operator action on an alert that does not exist."""
+__all__ = ["AlertActionError", "AlertManager", "AlertNotFound"]
 
 
 class AlertManager:
@@ -63,7 +65,9 @@ class AlertManager:
                  on_raised: Callable[[Alert, AlertSpec], None] = lambda _alert, _spec: None,
                  evidence_base_url: str = "",
                  on_changed: Callable[[Alert], None] = lambda _alert: None,
-                 on_store_error: Callable[[str], None] = lambda _reason: None) -> None:
+                 on_store_error: Callable[[str], None] = lambda _reason: None,
+                 checklists: Callable[[AlertSpec], Checklist] = lambda _spec: NO_CHECKLIST,
+                 snooze_max_minutes: float = 15.0) -> None:
         self._alerts = alerts
         self._clock = clock
         self._tz = tz
@@ -76,6 +80,8 @@ class AlertManager:
         self._on_changed = on_changed
         self._on_store_error = on_store_error
         self._evidence_base_url = evidence_base_url
+        self._checklists = checklists
+        self._snooze_max_minutes = snooze_max_minutes
         self._queue: asyncio.Queue[Outcome | Callable[[], None]] = asyncio.Queue()
         self._active_keys: set[str] = set()
         self._retry = Backoff(0.2, 5.0)
@@ -177,12 +183,11 @@ class AlertManager:
         change = await self._alerts.change_active(outcome.key, self._decider(outcome))
         return self._done(change, outcome if isinstance(outcome, AlertSpec) else None)
 
-    async def act(self, alert_id: str, action: str, actor: str, note: str = "") -> Alert:
-        """An operator acknowledges, resolves or closes an alert."""
-        if action not in TRANSITIONS:
-            raise AlertActionError(f"unknown action {action!r}")
+    async def act(self, alert_id: str, command: Command, actor: Actor) -> Alert:
+        """An operator works an alert (`gateway.alerts.workflow`): AlertActionError when
+        the command does not apply to the alert as stored."""
         change = await self._alerts.change(
-            alert_id, lambda current: self._acted(current, alert_id, action, actor, note))
+            alert_id, lambda current: self._acted(current, alert_id, command, actor))
         alert = self._done(change)
         assert alert is not None  # _acted raises rather than change nothing
         return alert
@@ -210,6 +215,7 @@ class AlertManager:
     def _raised(self, current: Alert | None, spec: AlertSpec) -> AlertChange:
         now = self._clock.now()
         if current is None:
+            checklist = self._checklists(spec)
             alert = Alert(
                 id=_new_id(spec.ts or now), key=spec.key, rule_id=spec.rule_id, site=spec.site,
                 device_id=spec.device_id, zone=spec.zone, category=spec.category,
@@ -218,7 +224,8 @@ class AlertManager:
                 drill=spec.drill, raised_at=spec.ts or now, last_event_at=spec.ts or now,
                 event_count=1, revision=1, channels=spec.channels, evidence=spec.evidence,
                 escalation=tuple(sorted(spec.escalation, key=lambda step: step.after_s)),
-                sop=spec.sop)
+                sop=spec.sop, title_en=spec.title_en, sop_id=checklist.sop_id,
+                sop_version=checklist.version, checklist=checklist.items)
             return self._change(alert, created=True, action="raised", from_state=None,
                                 actor=SYSTEM, note="", now=now)
         severity = max(current.severity, spec.severity, key=lambda s: s.rank)
@@ -264,20 +271,16 @@ class AlertManager:
                             from_state=current.state.value, actor=SYSTEM, note=clear.reason,
                             now=self._clock.now())
 
-    def _acted(self, current: Alert | None, alert_id: str, action: str, actor: str,
-               note: str) -> AlertChange:
+    def _acted(self, current: Alert | None, alert_id: str, command: Command,
+               actor: Actor) -> AlertChange:
         if current is None:
             raise AlertNotFound(f"no alert {alert_id!r}")
-        allowed_from, to_state = TRANSITIONS[action]
-        if action == "ack" and current.cleared_unseen:
-            to_state = current.state  # seen now: it stays resolved
-        elif current.state not in allowed_from:
-            raise AlertActionError(f"cannot {action} an alert that is {current.state.value}")
-        alert = replace(current, state=to_state, revision=current.revision + 1,
-                        cleared_unseen=False)
-        return self._change(alert, created=False, action=action,
-                            from_state=current.state.value, actor=actor, note=note,
-                            now=self._clock.now())
+        now = self._clock.now()
+        decision = decide(current, command, actor, now, self._snooze_max_minutes)
+        return self._change(decision.alert, created=False, action=command.action,
+                            from_state=current.state.value, actor=actor.name,
+                            note=decision.note, now=now,
+                            forward_to=None if decision.forwarded else ())
 
     def _change(self, alert: Alert, *, created: bool, action: str, from_state: str | None,
                 actor: str, note: str, now: float,

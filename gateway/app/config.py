@@ -9,9 +9,12 @@ from pydantic import Field, SecretStr, field_validator
 from adapters.registry import DEVICE_TYPES, AdapterSettings, DeviceConfig, point_names
 from adapters.registry import reference_errors as adapter_reference_errors
 from gateway.core.accounts import Role
+from gateway.core.alerts import Category, Severity
 from gateway.core.config import Loc, StrictModel
-from gateway.core.configfile import ConfigError, Place, load_model
+from gateway.core.configfile import ConfigError, Place, did_you_mean, load_model
+from gateway.core.plans import PlanConfig
 from gateway.core.site import SiteConfig, ZoneConfig
+from gateway.core.sops import SopConfig
 from gateway.forwarding.config import ChannelConfig
 from gateway.modes.config import ScheduledDrillConfig
 from gateway.store.config import StoreConfig
@@ -62,6 +65,26 @@ class ApiConfig(StrictModel):
         return (self.public_url or f"{scheme}://{self.host}:{self.port}").rstrip("/")
 
 
+ACK_TARGET_S = {Severity.CRITICAL: 60.0, Severity.HIGH: 120.0, Severity.WARNING: 600.0,
+                Severity.INFO: 1800.0}
+
+
+class ConsoleConfig(StrictModel):
+    ack_target_s: dict[Severity, float] = Field(
+        default_factory=lambda: dict(ACK_TARGET_S),
+        description="Seconds within which an alert of each severity should be "
+                    "acknowledged: its row changes colour at half and at all of it.")
+    snooze_max_minutes: float = Field(default=15, gt=0, le=60,
+                                      description="The longest snooze (never critical).")
+
+    @field_validator("ack_target_s")
+    @classmethod
+    def _every_severity(cls, targets: dict[Severity, float]) -> dict[Severity, float]:
+        if any(value <= 0 for value in targets.values()):
+            raise ValueError("targets are positive seconds")
+        return {**ACK_TARGET_S, **targets}
+
+
 class GatewayConfig(StrictModel):
     site: SiteConfig = Field(description="The school.")
     zones: tuple[ZoneConfig, ...] = Field(description="Areas of the school.")
@@ -76,6 +99,12 @@ class GatewayConfig(StrictModel):
         default=(), description="Planned drills (演练): their alerts are marked as drills.")
     store: StoreConfig = Field(default_factory=StoreConfig, description="Alert store.")
     api: ApiConfig = Field(description="HTTP API and live stream.")
+    sops: tuple[SopConfig, ...] = Field(
+        default=(), description="Procedures (checklists) operators follow, named by rules.")
+    plans: tuple[PlanConfig, ...] = Field(
+        default=(), description="Site plans: a picture per floor, with device positions.")
+    console: ConsoleConfig = Field(default_factory=ConsoleConfig,
+                                   description="The control-room console.")
 
     def reference_errors(self) -> list[tuple[Loc, str]]:
         """Cross-references that pydantic cannot check field by field."""
@@ -84,6 +113,18 @@ class GatewayConfig(StrictModel):
         errors += _duplicates("devices", [d.id for d in self.devices], "device")
         errors += _duplicates("channels", [c.id for c in self.channels], "channel")
         errors += _duplicates("rules", [r.id for r in self.rules], "rule")
+        errors += _duplicates("sops", [s.id for s in self.sops], "procedure")
+        errors += _duplicates("plans", [p.id for p in self.plans], "plan")
+        devices = {d.id for d in self.devices}
+        for i, plan in enumerate(self.plans):
+            errors += [(("plans", i, "devices", device), f"unknown device {device!r}"
+                        f"{did_you_mean(device, devices)}")
+                       for device in plan.devices if device not in devices]
+        categories = {c.value for c in Category}
+        for i, sop in enumerate(self.sops):
+            if sop.category is not None and sop.category not in categories:
+                errors.append((("sops", i, "category"), f"unknown category {sop.category!r}"
+                               f"{did_you_mean(sop.category, categories)}"))
         zones = {z.id for z in self.zones}
         for i, device in enumerate(self.devices):
             if device.zone not in zones:

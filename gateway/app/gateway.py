@@ -15,6 +15,7 @@ from adapters.video.adapter import VideoAnalyticsAdapter
 from gateway.accounts.service import AccountService, SessionPolicy
 from gateway.alerts.escalation import Escalator
 from gateway.alerts.manager import AlertManager
+from gateway.alerts.procedures import SopBook
 from gateway.app.config import GatewayConfig
 from gateway.app.evidence import EvidenceLinker
 from gateway.core.alerts import Alert, AlertSpec, Category, Place, Severity
@@ -64,6 +65,7 @@ class Gateway:
         if config.api.token is not None:
             self.accounts.add_fixed_token(config.api.token.get_secret_value(), "config",
                                           config.api.token_role)
+        self.sops = SopBook(self.store.sops)
         self.adapters: list[Adapter] = []
         self.workers: list[OutboxWorker] = []
         self._run_adapters = run_adapters
@@ -111,6 +113,7 @@ class Gateway:
     async def start(self) -> None:
         await self.store.open()
         await self.mode_service.load()
+        await self.sops.load((sop.sop() for sop in self.config.sops), self.clock.now())
         # Without forwarding (rule replays), jobs are queued in the outbox and stay there.
         self.workers = [OutboxWorker(build_channel(cfg, self.clock), self.store.outbox, self.clock,
                                      Backoff(cfg.retry.initial_s, cfg.retry.max_s),
@@ -124,7 +127,9 @@ class Gateway:
             self._wake_workers,
             on_raised=self._alert_raised,
             evidence_base_url=self.config.api.base_url() + "/",
-            on_changed=self._alert_changed, on_store_error=self._store_failed)
+            on_changed=self._alert_changed, on_store_error=self._store_failed,
+            checklists=self.sops.checklist,
+            snooze_max_minutes=self.config.console.snooze_max_minutes)
         await self._manager.load()
         for outcome in self.engine.start(self.clock.now(), await self.store.held.load()):
             self._manager.submit(outcome)
@@ -242,6 +247,16 @@ class Gateway:
         """An alert change could not be applied: the store is failed until one is."""
         self.store_failures += 1
         self._store_health.fail(reason, self.clock.now(), "failed")
+
+    def malformed_by_device(self) -> dict[str, int]:
+        """Malformed messages counted per device, over the adapters that count them."""
+        counted: dict[str, int] = {}
+        for adapter in self.adapters:
+            counts = getattr(adapter, "malformed_by_device", None)
+            if callable(counts):
+                for device, count in counts().items():
+                    counted[device] = counted.get(device, 0) + count
+        return counted
 
     def parts(self) -> dict[str, Health]:
         """The health of every long-running part: each spawned task (failed once it has

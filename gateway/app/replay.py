@@ -9,7 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from adapters.registry import point_names
-from gateway.alerts.manager import AlertActionError
+from gateway.alerts.workflow import (
+    Acknowledge,
+    Actor,
+    AlertActionError,
+    Close,
+    Command,
+    Resolve,
+)
 from gateway.app.config import GatewayConfig
 from gateway.app.gateway import Gateway
 from gateway.core.alerts import ACTIVE_STATES, Severity
@@ -20,6 +27,9 @@ from gateway.core.modes import ModeError
 from gateway.store.config import StoreConfig
 from rules.scenario import Clockwork, Expectation, Happening, Scenario, Step, check, timed_steps
 
+SCENARIO_COMMANDS: dict[str, type[Command]] = {
+    "ack": Acknowledge, "resolve": Resolve, "close": Close}
+"""A scenario's operator steps (resolving as a real incident)."""
 
 @dataclass(frozen=True, slots=True)
 class Replay:
@@ -116,7 +126,8 @@ async def _perform(gateway: Gateway, clock: VirtualClock, step: Step, config: Ga
             problems.append(f"{clockwork.show(clock.now())}: {action} {target}: no active alert")
         for alert in chosen:
             try:
-                await gateway.manager.act(alert.id, action, "scenario", "")
+                await gateway.manager.act(alert.id, SCENARIO_COMMANDS[action](),
+                                          Actor("scenario"))
             except AlertActionError as exc:
                 problems.append(f"{clockwork.show(clock.now())}: {action} {target}: {exc}")
     return gateway

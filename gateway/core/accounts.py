@@ -52,6 +52,8 @@ class Principal:
     """"user" (a browser session) or "token"."""
     session_id: str | None = None
     csrf_token: str | None = None
+    language: str = "zh-CN"
+    """The console's language for this user."""
 
     def allows(self, needed: Role) -> bool:
         return self.role.allows(needed)

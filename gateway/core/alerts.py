@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from gateway.core.sops import ChecklistItem
 from gateway.core.timefmt import iso
 
 
@@ -47,13 +48,42 @@ class AlertState(StrEnum):
 
 ACTIVE_STATES = (AlertState.OPEN, AlertState.ACKNOWLEDGED)
 
-# Which operator action moves an alert from which states.
-TRANSITIONS: dict[str, tuple[tuple[AlertState, ...], AlertState]] = {
-    "ack": ((AlertState.OPEN,), AlertState.ACKNOWLEDGED),
-    "resolve": ((AlertState.OPEN, AlertState.ACKNOWLEDGED), AlertState.RESOLVED),
-    "close": ((AlertState.OPEN, AlertState.ACKNOWLEDGED, AlertState.RESOLVED), AlertState.CLOSED),
-}
 
+class Closure(StrEnum):
+    """Why an alert was resolved."""
+
+    REAL = "real"
+    FALSE_ALARM = "false_alarm"
+    TECHNICAL = "technical"
+    DRILL = "drill"
+
+
+class DispatchKind(StrEnum):
+    GUARD = "guard"
+    POLICE = "police"
+    FIRE = "fire"
+    MEDICAL = "medical"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Dispatch:
+    """Someone sent to the alert's place: whom, by whom, when."""
+
+    kind: DispatchKind
+    to: str
+    by: str
+    at: float
+    note: str = ""
+
+    def to_record(self) -> dict[str, Any]:
+        return {"kind": self.kind.value, "to": self.to, "by": self.by, "at": self.at,
+                "note": self.note}
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Dispatch:
+        return cls(DispatchKind(record["kind"]), str(record["to"]), str(record["by"]),
+                   float(record["at"]), str(record.get("note", "")))
 
 @dataclass(frozen=True, slots=True)
 class EscalationStep:
@@ -102,6 +132,7 @@ class AlertSpec:
     evidence: tuple[str, ...] = ()
     escalation: tuple[EscalationStep, ...] = ()
     sop: str = ""
+    title_en: str = ""
     snapshot: tuple[str, ...] | None = None
     """Cameras whose frames become evidence; None: the analysed cameras of its zone."""
 
@@ -150,6 +181,17 @@ class Alert:
     cleared_unseen: bool = False
     """It cleared by itself while still open: it stays before the operators until one of
     them acknowledges having seen it."""
+    title_en: str = ""
+    sop_id: str = ""
+    """The procedure its checklist comes from ("" when none)."""
+    sop_version: int = 0
+    owner: str = ""
+    """Who claimed it: only they act on it, unless a supervisor forces ("": nobody)."""
+    snoozed_until: float | None = None
+    closure: Closure | None = None
+    """Why it was resolved."""
+    checklist: tuple[ChecklistItem, ...] = ()
+    dispatches: tuple[Dispatch, ...] = ()
 
     @property
     def active(self) -> bool:
@@ -194,6 +236,16 @@ class Alert:
             "escalation_level": self.escalation_level,
             "sop": self.sop,
             "cleared_unseen": self.cleared_unseen,
+            "title_en": self.title_en,
+            "sop_id": self.sop_id,
+            "sop_version": self.sop_version,
+            "owner": self.owner,
+            "snoozed_until": None if self.snoozed_until is None else iso(self.snoozed_until, tz),
+            "closure": None if self.closure is None else self.closure.value,
+            "checklist": [{**item.to_record(),
+                           "at": None if item.at is None else iso(item.at, tz)}
+                          for item in self.checklist],
+            "dispatches": [{**d.to_record(), "at": iso(d.at, tz)} for d in self.dispatches],
             "next_escalation_at": (None if (due := self.next_escalation_at) is None
                                    else iso(due, tz)),
         }
@@ -259,7 +311,10 @@ def alert_record(alert: Alert) -> dict[str, Any]:
     record.update(category=alert.category.value, severity=alert.severity.value,
                   state=alert.state.value, channels=list(alert.channels),
                   evidence=list(alert.evidence), receipts=dict(alert.receipts),
-                  escalation=[step_record(step) for step in alert.escalation])
+                  escalation=[step_record(step) for step in alert.escalation],
+                  closure=None if alert.closure is None else alert.closure.value,
+                  checklist=[item.to_record() for item in alert.checklist],
+                  dispatches=[d.to_record() for d in alert.dispatches])
     return record
 
 
@@ -273,7 +328,13 @@ def alert_from_record(record: dict[str, Any]) -> Alert:
                     "evidence": tuple(record["evidence"]),
                     "receipts": dict(record["receipts"]),
                     "escalation": tuple(step_from_record(step)
-                                        for step in record["escalation"])})
+                                        for step in record["escalation"]),
+                    "closure": None if record.get("closure") is None
+                    else Closure(record["closure"]),
+                    "checklist": tuple(ChecklistItem.from_record(item)
+                                       for item in record.get("checklist", ())),
+                    "dispatches": tuple(Dispatch.from_record(item)
+                                        for item in record.get("dispatches", ()))})
 
 
 def step_record(step: EscalationStep) -> dict[str, Any]:

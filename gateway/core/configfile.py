@@ -2,8 +2,8 @@
 
 Every problem is reported as `file:line: key.path: message`, all at once. Strings may
 reference the environment as `${NAME}` or `${NAME:-default}`; `!file path` reads a secret
-from a file and `!include path` reads a YAML document from another file (paths relative to
-the file that names them).
+from a file, `!include path` reads a YAML document from another file and `!path path`
+names a file (paths relative to the file that names them).
 """
 
 from __future__ import annotations
@@ -117,6 +117,8 @@ class _Builder:
             return self._file(node, path)
         if node.tag == "!include":
             return self._include(node, path)
+        if node.tag == "!path":
+            return str(self._relative(node))
         value = self.loader.construct_object(node)
         return self._environment(value, node, path) if isinstance(value, str) else value
 

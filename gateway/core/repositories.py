@@ -21,7 +21,9 @@ from gateway.core.accounts import (
 )
 from gateway.core.alerts import Alert, AlertRevision, AlertState
 from gateway.core.events import PointValue
+from gateway.core.handover import Handover
 from gateway.core.modes import Mode, ModeChange
+from gateway.core.sops import Sop
 from gateway.core.timefmt import iso
 
 
@@ -254,6 +256,32 @@ class HeldRepository(HeldLog, Protocol):
         ...
 
 
+class SopRepository(Protocol):
+    async def newest(self) -> list[Sop]:
+        """The newest version of every procedure."""
+        ...
+
+    async def versions(self, sop_id: str) -> list[Sop]:
+        """Every version of one procedure, newest first."""
+        ...
+
+    async def add(self, sop: Sop, by: str, at: float) -> Sop:
+        """Store `sop`'s content as the next version of its id (1 for a new one)."""
+        ...
+
+
+class HandoverRepository(Protocol):
+    async def add(self, handover: Handover) -> None: ...
+
+    async def accept(self, handover_id: str, by: str, at: float, note: str) -> Handover | None:
+        """Mark it accepted, if it is not yet: the handover as accepted, or None."""
+        ...
+
+    async def recent(self, limit: int) -> list[Handover]:
+        """The newest first."""
+        ...
+
+
 class Store(Protocol):
     """A database that keeps everything above."""
 
@@ -280,6 +308,12 @@ class Store(Protocol):
 
     @property
     def audit(self) -> AuditRepository: ...
+
+    @property
+    def sops(self) -> SopRepository: ...
+
+    @property
+    def handovers(self) -> HandoverRepository: ...
 
     async def open(self) -> None:
         """Connect and bring the schema to the newest version."""

@@ -41,6 +41,8 @@ class DeviceState:
     watched_since: float = 0.0
     resumes_at: float | None = None
     """End of the device's latest maintenance: silence counts from then at the earliest."""
+    since: float | None = None
+    """When its availability last changed."""
 
     def silence_deadline(self) -> float | None:
         if self.heartbeat_s is None or self.availability == Availability.OFFLINE:
@@ -55,7 +57,7 @@ class DeviceState:
             "id": self.id, "type": self.type, "name": self.name, "zone": self.zone,
             "availability": self.availability.value, "detail": self.availability_detail,
             "last_seen": self.last_seen, "heartbeat_s": self.heartbeat_s,
-            "points": dict(self.points),
+            "since": self.since, "points": dict(self.points),
         }
 
 
@@ -87,6 +89,8 @@ class DeviceRegistry:
                 # Back, as its adapter says: silence counts again from now.
                 state.last_seen = max(state.last_seen or event.ts, event.ts)
                 self._watch_again.set()
+            if availability is not state.availability:
+                state.since = event.ts
             state.availability = availability
             state.availability_detail = event.detail
             return
@@ -136,6 +140,7 @@ class DeviceRegistry:
 
     def _announce(self, state: DeviceState, availability: Availability, ts: float,
                   detail: str | None) -> None:
+        state.since = ts
         state.availability = availability
         state.availability_detail = detail
         self._bus.publish(Event(self._site, state.id, AVAILABILITY, availability.value, ts,

@@ -10,6 +10,7 @@ from gateway.store.config import StoreConfig
 from gateway.store.database import Database
 from gateway.store.held import SqlHeld
 from gateway.store.modes import SqlModes
+from gateway.store.procedures import SqlHandovers, SqlSops
 
 
 def open_store(config: StoreConfig) -> SqlStore:
@@ -30,6 +31,8 @@ class SqlStore:
         self.sessions = SqlSessions(self.database)
         self.tokens = SqlTokens(self.database)
         self.audit = SqlAudit(self.database)
+        self.sops = SqlSops(self.database)
+        self.handovers = SqlHandovers(self.database)
         self.version: migrate.Version | None = None
 
     async def open(self) -> None:

@@ -56,6 +56,19 @@ alerts = Table(
            comment="the procedure the rule names"),
     Column("cleared_unseen", Integer, nullable=False, server_default="0",
            comment="cleared by itself before anyone acknowledged it"),
+    # how operators work it (migration 0006)
+    Column("title_en", Text, nullable=False, server_default=""),
+    Column("sop_id", Text, nullable=False, server_default="",
+           comment="the procedure of its checklist"),
+    Column("sop_version", Integer, nullable=False, server_default="0"),
+    Column("owner", Text, nullable=False, server_default="",
+           comment="who claimed it"),
+    Column("snoozed_until", Float),
+    Column("closure", Text, comment="why it was resolved"),
+    Column("checklist", Text, nullable=False, server_default="[]",
+           comment="JSON list of steps with their answers"),
+    Column("dispatches", Text, nullable=False, server_default="[]",
+           comment="JSON list of who was sent"),
     Column("updated_at", Float, nullable=False),
     Index("alerts_active_key", "key", unique=True, sqlite_where=_ACTIVE,
           postgresql_where=_ACTIVE),
@@ -183,4 +196,28 @@ audit_log = Table(
     Column("address", Text, nullable=False),
     Column("prev_hash", Text, nullable=False),
     Column("hash", Text, nullable=False),
+)
+
+sops = Table(
+    "sops", metadata,
+    Column("id", Text, primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("body", Text, nullable=False, comment="JSON: title, title_en, category, steps"),
+    Column("edited_by", Text, nullable=False),
+    Column("edited_at", Float, nullable=False),
+)
+
+handovers = Table(
+    "handovers", metadata,
+    Column("id", Text, primary_key=True),
+    Column("from_user", Text, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("at", Float, nullable=False),
+    Column("open", Text, nullable=False, comment="JSON list of alert ids"),
+    Column("claimed", Text, nullable=False, comment="JSON list of alert ids"),
+    Column("snoozed", Text, nullable=False, comment="JSON list of alert ids"),
+    Column("accepted_by", Text),
+    Column("accepted_at", Float),
+    Column("accept_note", Text, nullable=False, server_default=""),
+    Index("handovers_at", "at"),
 )

@@ -27,7 +27,30 @@ ROUTES: list[tuple[str, str, str, dict[str, Any] | None, Role]] = [
     ("GET", "/cameras/{camera_id}/reference", "/cameras/cam/reference", None, V),
     ("GET", "/auth/me", "/auth/me", None, V),
     ("POST", "/auth/logout", "/auth/logout", None, V),
+    ("GET", "/alerts/{alert_id}/evidence", "/alerts/nope/evidence", None, V),
+    ("GET", "/alerts/{alert_id}/package", "/alerts/nope/package", None, V),
+    ("GET", "/console/settings", "/console/settings", None, V),
+    ("GET", "/plans", "/plans", None, V),
+    ("GET", "/plans/{plan_id}/image", "/plans/nope/image", None, V),
+    ("GET", "/zones", "/zones", None, V),
+    ("GET", "/cameras/{camera_id}/snapshot", "/cameras/cam/snapshot", None, V),
+    ("PUT", "/auth/me/language", "/auth/me/language", {"language": "en"}, V),
+    ("GET", "/handover", "/handover", None, V),
+    ("GET", "/sops", "/sops", None, V),
+    ("GET", "/sops/{sop_id}/versions", "/sops/nope/versions", None, V),
     ("POST", "/alerts/{alert_id}/{action}", "/alerts/nope/ack", {}, OP),
+    ("POST", "/alerts/{alert_id}/resolve", "/alerts/nope/resolve", {"reason": "real"}, OP),
+    ("POST", "/alerts/{alert_id}/snooze", "/alerts/nope/snooze", {"minutes": 5}, OP),
+    ("POST", "/alerts/{alert_id}/forward", "/alerts/nope/forward", {"to": "operator"}, OP),
+    ("POST", "/alerts/{alert_id}/dispatch", "/alerts/nope/dispatch",
+     {"kind": "guard", "to": "gate guard"}, OP),
+    ("POST", "/alerts/{alert_id}/steps/{step_id}", "/alerts/nope/steps/s1", {"value": "done"},
+     OP),
+    ("POST", "/alerts/{alert_id}/silence", "/alerts/nope/silence", {}, OP),
+    ("POST", "/handover", "/handover", {"note": "quiet night"}, OP),
+    ("POST", "/handover/{handover_id}/accept", "/handover/nope/accept", {}, OP),
+    ("PUT", "/sops/{sop_id}", "/sops/nope", {"title": "t", "steps": [{"id": "a", "text": "x"}]},
+     S),
     ("POST", "/cameras/{camera_id}/reference", "/cameras/cam/reference", None, OP),
     ("POST", "/modes/drill", "/modes/drill", {"minutes": 10}, S),
     ("POST", "/modes/maintenance", "/modes/maintenance",
@@ -115,15 +138,19 @@ async def test_closing_a_latched_alert_takes_a_supervisor(tmp_path: Path) -> Non
         [alert] = await gateway.store.alerts.newest()
         async with client(gateway) as operator:
             csrf = await logged_in(operator, "operator")
-            for action in ("ack", "resolve"):
-                done = await operator.post(f"/alerts/{alert.id}/{action}", json={},
+            for action, body in (("ack", {}), ("resolve", {"reason": "real"})):
+                done = await operator.post(f"/alerts/{alert.id}/{action}", json=body,
                                            headers=csrf)
                 assert done.status_code == 200, done.text
             refused = await operator.post(f"/alerts/{alert.id}/close", json={}, headers=csrf)
             assert refused.status_code == 403
         async with client(gateway) as supervisor:
             csrf = await logged_in(supervisor, "supervisor")
-            closed = await supervisor.post(f"/alerts/{alert.id}/close", json={},
+            claimed = await supervisor.post(f"/alerts/{alert.id}/close", json={},
+                                            headers=csrf)
+            assert claimed.status_code == 409
+            assert "claimed by operator" in claimed.json()["detail"]
+            closed = await supervisor.post(f"/alerts/{alert.id}/close", json={"force": True},
                                            headers=csrf)
             assert closed.json()["state"] == "closed"
         actors = [(h.action, h.actor) for h in await gateway.store.alerts.history(alert.id)]

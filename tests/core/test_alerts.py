@@ -11,9 +11,10 @@ import httpx
 import pytest
 
 from gateway.alerts.manager import AlertActionError, AlertNotFound
+from gateway.alerts.workflow import Acknowledge, Actor, Close, Resolve
 from gateway.app.api.app import create_api
 from gateway.app.gateway import Gateway
-from gateway.core.alerts import AlertState, Severity
+from gateway.core.alerts import AlertState, Closure, Severity
 from gateway.core.clock import VirtualClock
 from gateway.core.events import Event
 from tests.core.support import school_config
@@ -65,17 +66,20 @@ async def test_panic_alert_is_never_closed_by_the_system_only_by_an_operator(
     [alert] = await panic_alerts(gateway)
     assert alert.state is AlertState.OPEN
     with pytest.raises(AlertNotFound, match="no alert"):
-        await gateway.manager.act("nope", "ack", "li.wei")
-    await gateway.manager.act(alert.id, "ack", "li.wei", "on my way")
-    with pytest.raises(AlertActionError, match="cannot ack an alert that is acknowledged"):
-        await gateway.manager.act(alert.id, "ack", "li.wei")
-    await gateway.manager.act(alert.id, "resolve", "li.wei", "false alarm: pressed by a pupil")
-    closed = await gateway.manager.act(alert.id, "close", "zhang.min")
+        await gateway.manager.act("nope", Acknowledge(), Actor("li.wei"))
+    await gateway.manager.act(alert.id, Acknowledge("on my way"), Actor("li.wei"))
+    with pytest.raises(AlertActionError, match="cannot acknowledge an alert that is "
+                                               "acknowledged"):
+        await gateway.manager.act(alert.id, Acknowledge(), Actor("li.wei"))
+    await gateway.manager.act(alert.id, Resolve("pressed by a pupil", reason=Closure.FALSE_ALARM),
+                              Actor("li.wei"))
+    closed = await gateway.manager.act(alert.id, Close(force=True),
+                                       Actor("zhang.min", may_force=True))
     assert closed.state is AlertState.CLOSED
     history = await gateway.store.alerts.history(alert.id)
     assert [(h.action, h.actor) for h in history] == [
         ("raised", "system"), ("ack", "li.wei"), ("resolve", "li.wei"), ("close", "zhang.min")]
-    assert history[2].note == "false alarm: pressed by a pupil"
+    assert history[2].note == "false_alarm · pressed by a pupil"
     # A press after closing opens a new alert.
     press(gateway, "pb-2")
     await gateway.settle()
@@ -216,7 +220,7 @@ async def test_an_alert_acknowledged_before_it_cleared_leaves_the_queue_when_it_
     press(gateway, "gs-1", True, "forced")
     await gateway.settle()
     [alert] = await alerts(gateway)
-    await gateway.manager.act(alert.id, "ack", "li.wei")
+    await gateway.manager.act(alert.id, Acknowledge(), Actor("li.wei"))
     press(gateway, "gs-1", False, "forced")
     await gateway.settle()
     [alert] = await alerts(gateway)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from gateway.alerts.workflow import Acknowledge, Actor, FalseAlarm
 from gateway.app.config import GatewayConfig, load_config
 from gateway.app.gateway import Gateway
 from gateway.core.alerts import (
@@ -138,7 +139,7 @@ async def test_an_alert_acknowledged_in_time_never_escalates(
         gateway: Gateway, clock: VirtualClock) -> None:
     raised = await raise_alert(gateway, spec(TWO_MINUTES))
     await advance(gateway, clock, 119)
-    acknowledged = await gateway.manager.act(raised.id, "ack", "li.wei")
+    acknowledged = await gateway.manager.act(raised.id, Acknowledge(), Actor("li.wei"))
     await gateway.settle()
     assert acknowledged.to_dict(gateway.config.site.tz)["next_escalation_at"] is None
     await advance(gateway, clock, 3600)
@@ -246,10 +247,10 @@ async def test_a_repeat_does_not_reset_escalation(gateway: Gateway, clock: Virtu
 
 async def test_a_resolved_alert_never_escalates(gateway: Gateway, clock: VirtualClock) -> None:
     cleared = await raise_alert(gateway, spec(TWO_MINUTES, key="forced:gs-1", latching=False))
-    resolved = await raise_alert(gateway, spec(TWO_MINUTES))
+    resolved = await raise_alert(gateway, spec(TWO_MINUTES, latching=False))
     await advance(gateway, clock, 30)
     await gateway.manager.apply(ClearSpec("forced:gs-1", clock.now()))
-    await gateway.manager.act(resolved.id, "resolve", "li.wei", "false alarm")
+    await gateway.manager.act(resolved.id, FalseAlarm(), Actor("li.wei"))
     await gateway.settle()
     await advance(gateway, clock, 3600)
     for alert_id in (cleared.id, resolved.id):

@@ -36,7 +36,10 @@ def old_database(path: Path) -> list[bytes]:
     first, second = panic_revision(revision=1), panic_revision(revision=2,
                                                                state=AlertState.ACKNOWLEDGED)
     row = {**alert_row(second.alert), "updated_at": second.updated_at}
-    del row["cleared_unseen"]  # a column added later (0005)
+    for later in ("cleared_unseen",  # columns added later: 0005, 0006
+                  "title_en", "sop_id", "sop_version", "owner", "snoozed_until", "closure",
+                  "checklist", "dispatches"):
+        del row[later]
     bodies = [linkage_body(first), linkage_body(second)]
     with sqlite3.connect(path) as db:
         db.executescript(BEFORE.read_text())

@@ -41,11 +41,12 @@ class Me(BaseModel):
     kind: str = Field(description='"user" (a browser session) or "token".')
     csrf_token: str | None = Field(
         description=f"Send it as `{CSRF_HEADER}` with every POST of this session.")
+    language: str = Field(description="The console's language for this user: zh-CN or en.")
 
     @classmethod
-    def of(cls, principal: Principal) -> "Me":
+    def of(cls, principal: Principal, language: str | None = None) -> "Me":
         return cls(name=principal.name, role=principal.role, kind=principal.kind,
-                   csrf_token=principal.csrf_token)
+                   csrf_token=principal.csrf_token, language=language or principal.language)
 
 
 def address(request: Request) -> str:

@@ -12,14 +12,37 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.core.alerts import Alert, AlertState, Category, Severity
+from adapters.video.evidence import EvidenceItem
+from gateway.app.evidence import EVIDENCE_PATH
+from gateway.core.alerts import Alert, AlertState, Category, Closure, DispatchKind, Severity
 from gateway.core.events import PointValue
 from gateway.core.repositories import HistoryEntry
+from gateway.core.sops import StepKind
 from gateway.core.timefmt import iso
 
 
 class View(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class ChecklistStepView(View):
+    id: str
+    kind: StepKind
+    text: str
+    text_en: str
+    required: bool = Field(description="Resolving waits for it.")
+    number: str = Field(description="The number to call, for a call step.")
+    value: str | None = Field(description="The answer; null until done.")
+    by: str | None = Field(description="Who did it.")
+    at: str | None = Field(description="When.")
+
+
+class DispatchView(View):
+    kind: DispatchKind
+    to: str
+    note: str
+    by: str
+    at: str
 
 
 class AlertView(View):
@@ -51,6 +74,16 @@ class AlertView(View):
     cleared_unseen: bool = Field(
         description="It cleared by itself before anyone acknowledged it: it stays in the "
                     "queue until someone does (`POST .../ack`).")
+    title_en: str = Field(description="The title in English, when the rule gives one.")
+    sop_id: str = Field(description="The procedure its checklist comes from (\"\": none).")
+    sop_version: int = Field(description="Which version of it.")
+    owner: str = Field(description="Who claimed it (\"\": nobody); only they act on it, "
+                                   "unless a supervisor forces.")
+    snoozed_until: str | None = Field(description="Put aside until then.")
+    closure: Closure | None = Field(description="Why it was resolved.")
+    checklist: list[ChecklistStepView] = Field(description="The procedure's steps, done "
+                                                           "or not, by whom, when.")
+    dispatches: list[DispatchView] = Field(description="Who was sent, by whom, when.")
     next_escalation_at: str | None = Field(
         description="When the next escalation step is due, if one is.")
 
@@ -86,6 +119,23 @@ class AlertDetail(AlertView):
     history: list[HistoryLine] = Field(description="Every change, oldest first.")
 
 
+class EvidenceFrame(View):
+    """A camera frame stored with an alert."""
+
+    camera_id: str
+    role: Literal["before", "alert"] = Field(description="Before the alert, or at it.")
+    captured_at: str
+    url: str = Field(description="Where the API serves it (with a login).")
+    sha256: str = Field(description="Of the file as it was stored.")
+    size: int
+
+    @classmethod
+    def of(cls, item: EvidenceItem, tz: tzinfo) -> EvidenceFrame:
+        return cls(camera_id=item.camera_id, role=item.role,
+                   captured_at=iso(item.captured_at, tz), url=f"/{EVIDENCE_PATH}/{item.link}",
+                   sha256=item.sha256, size=item.size)
+
+
 class DeviceView(View):
     """A device's live state."""
 
@@ -95,9 +145,19 @@ class DeviceView(View):
     zone: str
     availability: Literal["unknown", "online", "offline", "fault"]
     detail: str | None = Field(description="Why offline or in fault.")
+    since: str | None = Field(description="When its availability last changed.")
     last_seen: float | None = Field(description="Unix seconds of its last message.")
     heartbeat_s: float | None = Field(description="Expected interval between messages.")
+    malformed: int = Field(description="Malformed messages it sent (counted, not parsed).")
+    in_maintenance: bool = Field(description="In maintenance now.")
     points: dict[str, PointValue] = Field(description="Last value of every point.")
+
+    @classmethod
+    def of(cls, state: dict[str, Any], malformed: int, in_maintenance: bool,
+           tz: tzinfo) -> DeviceView:
+        since = state["since"]
+        return cls.model_validate({**state, "since": None if since is None else iso(since, tz),
+                                   "malformed": malformed, "in_maintenance": in_maintenance})
 
 
 class ModeView(View):

@@ -19,9 +19,11 @@ PASSWORD = "correct-horse-battery"
 
 
 @asynccontextmanager
-async def school(tmp_path: Path, store: str | None = None) -> AsyncIterator[Gateway]:
-    """The test school without a config token; a user `<role>` of each role."""
-    config = school_config(tmp_path, store=store)
+async def school(tmp_path: Path, store: str | None = None,
+                 extra: str = "") -> AsyncIterator[Gateway]:
+    """The test school (with `extra` config) without a config token; a user `<role>` of
+    each role."""
+    config = school_config(tmp_path, extra, store=store)
     config = config.model_copy(update={"api": config.api.model_copy(update={"token": None})})
     async with Gateway(config, VirtualClock(T0), run_adapters=False) as gateway:
         for role in Role:

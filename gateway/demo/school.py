@@ -19,8 +19,9 @@ import random
 import secrets
 import socket
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -201,62 +202,89 @@ async def _school_day(fleet: MqttDeviceFleet, school: SimulatedSchool, every_s: 
     gas_detectors = [d.id for d in fleet.devices if isinstance(d, GasDetectorConfig)]
     chargers = [d.id for d in fleet.devices if isinstance(d, ChargingMonitorConfig)]
     dorm_panel = school.panels["FIRE_PANEL_DORM_PORT"]
-    exit_blocked = False
     main_gate = school.gates["GATE_MAIN_PORT"]
     rng = random.Random(7)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds if seconds > 0 else None
-    for step in range(1_000_000):
-        await asyncio.wait({stop}, timeout=every_s)
-        if stop.done() or (deadline is not None and loop.time() >= deadline):
-            break
-        if step % 6 == 3:
-            # Boxes stay for two turns, long enough for the exit-blocked rule (2 minutes
-            # at the default pace).
-            exit_blocked = step % 12 == 3
-            log.info("demo: %s the east exit of building A",
-                     "boxes are stacked in front of" if exit_blocked else "somebody clears")
-            school.cameras.control(0, CameraControl(block_exit=0.7 if exit_blocked else 0.0))
-        elif step % 6 == 0:
-            button = rng.choice(buttons)
-            log.info("demo: somebody presses %s", button)
-            await fleet.press(button)
-            await asyncio.sleep(1)
-            await fleet.release(button)
-        elif step % 6 == 1:
-            zone = rng.randint(1, 6)
-            log.info("demo: smoke in dormitory zone %d (pre-alarm), cleared soon after", zone)
-            dorm_panel.inject_pre_alarm(zone)
-            await asyncio.sleep(3)
-            dorm_panel.clear(zone)
-            dorm_panel.reset()  # the duty officer checked: nothing there
-        elif step % 6 == 4:
-            detector = rng.choice(gas_detectors)
-            log.info("demo: gas leaks at %s (alarm at 25 %% LEL), cleared soon after", detector)
-            await fleet.gas_leak(detector, lel_percent=25.0)
-            await asyncio.sleep(3)
-            await fleet.gas_clear(detector)
-        elif step % 6 == 5:
-            charger = rng.choice(chargers)
-            log.info("demo: %s heats up to 68 °C with the charging circuit on, then cools down",
-                     charger)
-            await fleet.switch_circuit(charger, True)
-            await fleet.set_temperature(charger, 68.0)
-            await asyncio.sleep(3)
-            await fleet.set_temperature(charger, 26.0)
-        else:
-            gate = rng.choice(gates)
-            registered = step % 12 == 2
-            plate = "京A12345" if registered else "沪C55555"
-            log.info("demo: %s opens and closes; %s car (%s) passes the main gate", gate,
-                     "a registered" if registered else "an unregistered", plate)
-            await fleet.open_gate(gate)
-            main_gate.vehicle_passes(1, plate)
-            await asyncio.sleep(2)
-            await fleet.close_gate(gate)
-        log.info("demo: the police simulator has received %d alert document(s)",
-                 len(school.police.received))
-    stop.cancel()
+    exit_blocked_until: float | None = None
+    pending: set[asyncio.Task[None]] = set()
+
+    def later(delay_s: float, done: Callable[[], Awaitable[None]]) -> None:
+        async def wait_then() -> None:
+            await asyncio.sleep(delay_s)
+            await done()
+        task = asyncio.create_task(wait_then())
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+
+    async def clear_exit() -> None:
+        log.info("demo: somebody clears the east exit of building A")
+        school.cameras.control(0, CameraControl(block_exit=0.0))
+
+    try:
+        for step in range(1_000_000):
+            await asyncio.wait({stop}, timeout=every_s)
+            if stop.done() or (deadline is not None and loop.time() >= deadline):
+                break
+            if step % 6 == 3 and (exit_blocked_until is None
+                                  or loop.time() > exit_blocked_until):
+                # Longer than the exit-blocked rule's 2 minutes, whatever the pace.
+                log.info("demo: boxes are stacked in front of the east exit of building A "
+                         "(for %.0f s)", EXIT_BLOCKED_S)
+                school.cameras.control(0, CameraControl(block_exit=0.7))
+                exit_blocked_until = loop.time() + EXIT_BLOCKED_S
+                later(EXIT_BLOCKED_S, clear_exit)
+            elif step % 6 == 0:
+                button = rng.choice(buttons)
+                log.info("demo: somebody presses %s", button)
+                await fleet.press(button)
+                await asyncio.sleep(1)
+                await fleet.release(button)
+            elif step % 6 == 1:
+                zone = rng.randint(1, 6)
+                log.info("demo: smoke in dormitory zone %d (pre-alarm), cleared soon after",
+                         zone)
+                dorm_panel.inject_pre_alarm(zone)
+                await asyncio.sleep(3)
+                dorm_panel.clear(zone)
+                dorm_panel.reset()  # the duty officer checked: nothing there
+            elif step % 6 == 4:
+                detector = rng.choice(gas_detectors)
+                log.info("demo: gas leaks at %s (alarm at 25 %% LEL), cleared soon after",
+                         detector)
+                await fleet.gas_leak(detector, lel_percent=25.0)
+                await asyncio.sleep(3)
+                await fleet.gas_clear(detector)
+            elif step % 6 == 5:
+                charger = rng.choice(chargers)
+                log.info("demo: %s heats up to 68 °C with the charging circuit on, for "
+                         "%.0f s (longer than its rule's minute)", charger, CHARGER_HOT_S)
+                await fleet.switch_circuit(charger, True)
+                await fleet.set_temperature(charger, 68.0)
+                later(CHARGER_HOT_S, partial(fleet.set_temperature, charger, 26.0))
+            else:
+                gate = rng.choice(gates)
+                registered = step % 12 == 2
+                plate = "京A12345" if registered else "沪C55555"
+                log.info("demo: %s opens and closes; %s car (%s) passes the main gate", gate,
+                         "a registered" if registered else "an unregistered", plate)
+                await fleet.open_gate(gate)
+                main_gate.vehicle_passes(1, plate)
+                await asyncio.sleep(2)
+                await fleet.close_gate(gate)
+            log.info("demo: the police simulator has received %d alert document(s)",
+                     len(school.police.received))
+    finally:
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        stop.cancel()
+
+
+EXIT_BLOCKED_S = 150.0
+"""How long the demo's boxes stay in front of the exit (its rule waits 2 minutes)."""
+CHARGER_HOT_S = 75.0
+"""How long the demo's e-bike charging area stays hot (its rule waits 1 minute)."""
 
 
 def _answers(host: str, port: int) -> bool:

@@ -46,10 +46,10 @@ class Serving:
 
 
 @asynccontextmanager
-async def serving(config: GatewayConfig, clock: Clock | None = None
-                  ) -> AsyncIterator[Serving]:
+async def serving(config: GatewayConfig, clock: Clock | None = None,
+                  run_adapters: bool = True) -> AsyncIterator[Serving]:
     """A started gateway and its API server (listening when this yields)."""
-    gateway = Gateway(config, clock)
+    gateway = Gateway(config, clock, run_adapters=run_adapters)
     await gateway.start()
     server = uvicorn.Server(uvicorn.Config(
         create_api(gateway), host=config.api.host, port=config.api.port, log_level="warning",

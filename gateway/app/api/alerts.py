@@ -135,7 +135,7 @@ def alert_routes(gateway: Gateway, require: Require) -> APIRouter:
                                  "resolved", "closed"], Query(
             description="`queue`: the active ones and those that cleared by themselves "
                         "before anyone acknowledged them.")] = "active",
-        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+        limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
     ) -> list[AlertView]:
         """The newest alerts first."""
         if state == "queue":

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Literal
 
-from gateway.core.alerts import AlertRevision, AlertState, Category, Severity
+from gateway.core.alerts import AlertRevision, AlertState, Category, Closure, Severity
 
 CAP_NAMESPACE = "urn:oasis:names:tc:emergency:cap:1.2"
 CONTENT_TYPE = "application/cap+xml"
@@ -136,12 +136,19 @@ def cap_time(ts: float, tz: tzinfo) -> str:
     return text[:-6] + "-00:00" if text.endswith("+00:00") else text
 
 
+def message_type(revision: AlertRevision, previous: CapReference | None) -> str:
+    """`Alert` first, then `Update`; `Cancel` once an operator marked it a false alarm."""
+    if previous is None:
+        return "Alert"
+    return "Cancel" if revision.alert.closure is Closure.FALSE_ALARM else "Update"
+
+
 def cap_message(revision: AlertRevision, previous: CapReference | None, profile: CapProfile,
                 area: AreaShape | None = None,
                 frames: Mapping[str, bytes] | None = None) -> bytes:
     """The CAP 1.2 XML (UTF-8, with declaration) for `revision`.
 
-    `previous` goes into `references` (with it, `msgType` is `Update`; without, `Alert`);
+    `previous` goes into `references` (`msgType`: see `message_type`);
     `area` adds a circle and/or polygon to the `area`; `frames` holds the bytes of
     evidence items by their link, for a resource's `size` and SHA-1 `digest` and our
     SHA-256 as a `parameter` (an item without bytes has neither).
@@ -152,8 +159,7 @@ def cap_message(revision: AlertRevision, previous: CapReference | None, profile:
     _text(root, "sender", profile.sender)
     _text(root, "sent", sent_time(revision))
     _text(root, "status", "Exercise" if alert.drill else "Actual")
-    # No false-alarm state exists (resolved and closed say nothing about it): never Cancel.
-    _text(root, "msgType", "Alert" if previous is None else "Update")
+    _text(root, "msgType", message_type(revision, previous))
     _text(root, "scope", profile.scope)
     if profile.scope == "Restricted":
         _text(root, "restriction", profile.restriction)

@@ -20,6 +20,6 @@ def test_demo_runs_the_school_and_the_police_receive_an_alert(mosquitto: Broker)
     assert "console          http://127.0.0.1:" in output
     assert "log in as duty-officer   password " in output
     assert "clear-view reference taken for cam-a-1f-east-exit" in output
-    assert "raised: critical One-button alarm" in output
+    assert "raised: critical 一键报警：" in output
     assert "the police simulator has received 1 alert document(s)" in output
     assert "Traceback" not in output

@@ -21,7 +21,7 @@ from lxml import etree
 from pydantic import SecretStr, TypeAdapter, ValidationError
 
 from gateway.app.config import load_config
-from gateway.core.alerts import AlertRevision, AlertState, Category, Severity
+from gateway.core.alerts import AlertRevision, AlertState, Category, Closure, Severity
 from gateway.core.clock import SystemClock, VirtualClock
 from gateway.core.signing import (
     IDEMPOTENCY_HEADER,
@@ -151,11 +151,20 @@ def test_a_drill_is_an_exercise() -> None:
 
 
 @pytest.mark.parametrize("state", [AlertState.RESOLVED, AlertState.CLOSED])
-def test_resolved_or_closed_is_an_all_clear_update_never_a_cancel(state: AlertState) -> None:
-    root = valid(encode(revision_of(4, state=state)))
+def test_resolved_or_closed_is_an_all_clear_update(state: AlertState) -> None:
+    root = valid(encode(revision_of(4, state=state, closure=Closure.REAL)))
     assert text(root, "cap:msgType") == "Update"
     assert texts(root, "cap:info/cap:responseType") == ["AllClear", "AllClear"]
     assert texts(root, "cap:info/cap:urgency") == ["Past", "Past"]
+
+
+@pytest.mark.parametrize("state", [AlertState.RESOLVED, AlertState.CLOSED])
+def test_an_alert_marked_a_false_alarm_is_cancelled(state: AlertState) -> None:
+    first = valid(encode(panic_revision(revision=1)))
+    root = valid(encode(revision_of(3, state=state, closure=Closure.FALSE_ALARM)))
+    assert text(root, "cap:msgType") == "Cancel"
+    assert text(root, "cap:references") == ",".join(
+        text(first, f"cap:{name}") for name in ("sender", "identifier", "sent"))
 
 
 @pytest.mark.parametrize(("category", "cap_category", "zh", "en"), [

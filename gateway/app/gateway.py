@@ -18,6 +18,7 @@ from gateway.alerts.manager import AlertManager
 from gateway.alerts.procedures import SopBook
 from gateway.app.config import GatewayConfig
 from gateway.app.evidence import EvidenceLinker
+from gateway.app.metrics import GatewayMetrics
 from gateway.core.alerts import Alert, AlertSpec, Category, Place, Severity
 from gateway.core.backoff import Backoff
 from gateway.core.bus import EventBus
@@ -66,6 +67,8 @@ class Gateway:
             self.accounts.add_fixed_token(config.api.token.get_secret_value(), "config",
                                           config.api.token_role)
         self.sops = SopBook(self.store.sops)
+        self.metrics = GatewayMetrics(self)
+        self.store.time_work(self.metrics.store_work.observe)
         self.adapters: list[Adapter] = []
         self.workers: list[OutboxWorker] = []
         self._run_adapters = run_adapters
@@ -117,7 +120,8 @@ class Gateway:
         # Without forwarding (rule replays), jobs are queued in the outbox and stay there.
         self.workers = [OutboxWorker(build_channel(cfg, self.clock), self.store.outbox, self.clock,
                                      Backoff(cfg.retry.initial_s, cfg.retry.max_s),
-                                     self._linkage_refused)
+                                     self._linkage_refused,
+                                     self.metrics.delivery.labels(cfg.id).observe)
                         for cfg in self.config.channels] if self._forward else []
         for worker in self.workers:
             await worker.channel.start()
@@ -142,6 +146,7 @@ class Gateway:
         self._spawn(self.registry.supervise(), "supervision")
         self._spawn(self._rule_timers(), "rule-timers")
         self._spawn(self.mode_service.run(), "modes")
+        self._spawn(self.metrics.watch_loop(), "loop-lag")
         for worker in self.workers:
             self._spawn(worker.run(), f"outbox:{worker.channel.id}")
         if self._run_adapters:

@@ -113,6 +113,10 @@ class AlertRepository(Protocol):
         themselves before anyone acknowledged them; the newest first."""
         ...
 
+    async def counts(self) -> dict[tuple[str, str], int]:
+        """How many alerts there are per (state, severity)."""
+        ...
+
     async def escalating(self) -> list[Alert]:
         """Open (unacknowledged) alerts with escalation steps still to apply."""
         ...
@@ -164,6 +168,10 @@ class OutboxRepository(Protocol):
 
     async def mark_failed(self, job: ForwardJob, error: str) -> None:
         """Count a failed attempt and remember why."""
+        ...
+
+    async def oldest_pending(self) -> dict[str, float]:
+        """When the oldest job still to deliver was stored, per channel."""
         ...
 
     async def backlog(self) -> dict[str, int]:
@@ -314,6 +322,10 @@ class Store(Protocol):
 
     @property
     def handovers(self) -> HandoverRepository: ...
+
+    def time_work(self, observe: Callable[[float], None]) -> None:
+        """Have `observe` hear how long each piece of store work took (seconds)."""
+        ...
 
     async def open(self) -> None:
         """Connect and bring the schema to the newest version."""

@@ -43,6 +43,8 @@ class DeviceState:
     """End of the device's latest maintenance: silence counts from then at the earliest."""
     since: float | None = None
     """When its availability last changed."""
+    events: int = 0
+    """Events heard from it (its availability included)."""
 
     def silence_deadline(self) -> float | None:
         if self.heartbeat_s is None or self.availability == Availability.OFFLINE:
@@ -82,6 +84,7 @@ class DeviceRegistry:
         state = self.devices.get(event.device_id)
         if state is None:
             return
+        state.events += 1
         if event.is_availability:
             availability = Availability(str(event.value))
             if state.availability is Availability.OFFLINE and (

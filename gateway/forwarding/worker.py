@@ -30,11 +30,13 @@ class OutboxWorker:
 
     def __init__(self, channel: Channel, outbox: OutboxRepository, clock: Clock,
                  backoff: Backoff,
-                 on_rejected: Callable[[ForwardJob, str], None] = lambda job, why: None
-                 ) -> None:
-        """`on_rejected` hears of each job the receiver refused for good (parked)."""
+                 on_rejected: Callable[[ForwardJob, str], None] = lambda job, why: None,
+                 on_delivered: Callable[[float], None] = lambda _seconds: None) -> None:
+        """`on_rejected` hears of each job the receiver refused for good (parked);
+        `on_delivered` of how long each delivered job waited since it was stored."""
         self.channel = channel
         self._on_rejected = on_rejected
+        self._on_delivered = on_delivered
         self.rejected = 0
         self._outbox = outbox
         self._clock = clock
@@ -77,6 +79,7 @@ class OutboxWorker:
             now = self._clock.now()
             await self._outbox.mark_delivered(job, receipt.receipt_id, now)
             self.delivered += 1
+            self._on_delivered(now - job.created_at)
             self._backoff.reset()
             self._recovered(now)
 

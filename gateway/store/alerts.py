@@ -203,6 +203,12 @@ class SqlAlerts:
                  .order_by(alerts.c.raised_at.desc()).limit(limit))
         return await self._db.run(lambda c: [row_alert(r) for r in c.execute(query)])
 
+    async def counts(self) -> dict[tuple[str, str], int]:
+        query = (select(alerts.c.state, alerts.c.severity, func.count())
+                 .group_by(alerts.c.state, alerts.c.severity))
+        return await self._db.run(
+            lambda c: {(state, severity): n for state, severity, n in c.execute(query).tuples()})
+
     async def active_keys(self) -> set[str]:
         query = select(alerts.c.key).where(alerts.c.state.in_(_ACTIVE))
         return await self._db.run(lambda c: set(c.execute(query).scalars()))
@@ -281,6 +287,12 @@ class SqlOutbox:
         statement = (update(outbox).where(outbox.c.id == job.id)
                      .values(attempts=outbox.c.attempts + 1, last_error=error))
         await self._db.run(lambda c: c.execute(statement))
+
+    async def oldest_pending(self) -> dict[str, float]:
+        query = (select(outbox.c.channel, func.min(outbox.c.created_at))
+                 .where(outbox.c.delivered_at.is_(None), outbox.c.rejected_at.is_(None))
+                 .group_by(outbox.c.channel))
+        return await self._db.run(lambda c: {ch: at for ch, at in c.execute(query).tuples()})
 
     async def backlog(self) -> dict[str, int]:
         query = (select(outbox.c.channel, func.count())

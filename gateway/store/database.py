@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -93,6 +94,8 @@ class Database:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alert-store")
         self._engine: Engine | None = None
         self._connection: Connection | None = None
+        self.on_timed: Callable[[float], None] | None = None
+        """Hears how long each piece of work took on the store thread (seconds)."""
 
     def __str__(self) -> str:
         return named(self.url)
@@ -140,6 +143,7 @@ class Database:
                               ).add_done_callback(_log_failure)
 
     def _guarded(self, work: Callable[[], T]) -> T:
+        started = time.perf_counter()
         try:
             return work()
         except exc.DBAPIError as error:
@@ -147,6 +151,9 @@ class Database:
                 self._connection.close()
                 self._connection = None
             raise
+        finally:
+            if self.on_timed is not None:
+                self.on_timed(time.perf_counter() - started)
 
     def _connected(self) -> Connection:
         if self._engine is None:

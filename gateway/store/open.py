@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from gateway.store import migrate
 from gateway.store.accounts import SqlSessions, SqlTokens, SqlUsers
 from gateway.store.alerts import SqlAlerts, SqlOutbox
@@ -34,6 +36,9 @@ class SqlStore:
         self.sops = SqlSops(self.database)
         self.handovers = SqlHandovers(self.database)
         self.version: migrate.Version | None = None
+
+    def time_work(self, observe: Callable[[float], None]) -> None:
+        self.database.on_timed = observe
 
     async def open(self) -> None:
         """Apply the migrations the database lacks, then connect; `StoreUnavailable` with

@@ -18,6 +18,7 @@ OPEN = {("GET", "/live"), ("POST", "/auth/login")}
 ROUTES: list[tuple[str, str, str, dict[str, Any] | None, Role]] = [
     # method, route, as requested, body, the least role allowed
     ("GET", "/health", "/health", None, V),
+    ("GET", "/metrics", "/metrics", None, V),
     ("GET", "/alerts", "/alerts", None, V),
     ("GET", "/alerts/{alert_id}", "/alerts/nope", None, V),
     ("GET", "/devices", "/devices", None, V),

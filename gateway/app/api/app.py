@@ -23,6 +23,7 @@ from gateway.app.api.shift import shift_routes
 from gateway.app.api.web import SecurityHeaders, console_pages
 from gateway.app.evidence import EVIDENCE_PATH
 from gateway.app.gateway import Gateway
+from gateway.app.metrics import CONTENT_TYPE as METRICS_TYPE
 from gateway.core.accounts import Principal, Role
 
 
@@ -87,6 +88,13 @@ def create_api(gateway: Gateway, keepalive_s: float = 15.0) -> FastAPI:
 
     api.include_router(mode_routes(gateway.mode_service, gateway.clock.now, gateway.accounts,
                                    auth.require))
+
+    @api.get("/metrics", responses={
+        **UNAUTHENTICATED,
+        200: {"content": {METRICS_TYPE: {}}, "description": "Prometheus text format."}})
+    async def metrics(_: Viewer) -> Response:
+        """Prometheus metrics (scrape with an API token: `Authorization: Bearer ...`)."""
+        return Response(await gateway.metrics.render(), media_type=METRICS_TYPE)
 
     @api.get("/stream", responses=UNAUTHENTICATED)
     async def stream(_: Viewer, request: Request) -> StreamingResponse:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 
@@ -12,11 +12,13 @@ from gateway.app.config import load_config
 from gateway.app.problems import problems_exit
 from gateway.core.repositories import StoreUnavailable
 from gateway.store import migrate
+from gateway.store.backup import BackupError, backup, restore
 from gateway.store.database import engine_url, shown
 
 db_app = typer.Typer(help="The store's database: its schema version and migrations.",
                      no_args_is_help=True)
 
+T = TypeVar("T")
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="Gateway config.")]
 
 
@@ -26,10 +28,10 @@ def _url(config: Path) -> str:
     return loaded.store.database_url
 
 
-def _or_exit(work: Callable[[], migrate.Version]) -> migrate.Version:
+def _or_exit(work: Callable[[], T]) -> T:
     try:
         return work()
-    except StoreUnavailable as exc:
+    except (StoreUnavailable, BackupError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
 
@@ -56,3 +58,25 @@ def current(config: ConfigOption) -> None:
     typer.echo(f"{shown(url)}: schema {version.current or '(empty)'}, newest {version.head}: "
                "run `campusgw db upgrade` (the gateway also does on start)")
     raise typer.Exit(2)
+
+
+@db_app.command("backup")
+def backup_command(config: ConfigOption,
+                   path: Annotated[Path, typer.Argument(help="The backup file to write.")]
+                   ) -> None:
+    """Back the store up to one file while the gateway runs (one consistent snapshot)."""
+    url = engine_url(_url(config))
+    made = _or_exit(lambda: backup(url, path))
+    typer.echo(f"{shown(url)}: schema {made.schema}, {made.total} rows -> {path}")
+
+
+@db_app.command("restore")
+def restore_command(config: ConfigOption,
+                    path: Annotated[Path, typer.Argument(help="A file of `db backup`.")]
+                    ) -> None:
+    """Restore a backup into the configured store, which must be empty (a new database),
+    then bring it to the newest schema. SQLite and PostgreSQL restore into each other."""
+    url = engine_url(_url(config))
+    done = _or_exit(lambda: restore(path, url))
+    typer.echo(f"{path} -> {shown(url)}: {done.total} rows (schema {done.schema}, now "
+               f"{migrate.head()})")

@@ -76,7 +76,7 @@ def upgrade(url: URL) -> Version:
                 connection.commit()
                 before = BASELINE
             if before != head():
-                _known(url, before)
+                known(url, before)
                 command.upgrade(alembic_config(connection), "head")
                 connection.commit()
     finally:
@@ -84,7 +84,7 @@ def upgrade(url: URL) -> Version:
     return Version(before, head())
 
 
-def _known(url: URL, revision: str | None) -> None:
+def known(url: URL, revision: str | None) -> None:
     """A schema version that this gateway's migrations know, or `StoreUnavailable`."""
     if revision is None:
         return

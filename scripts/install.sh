@@ -26,8 +26,27 @@ fi
 .venv/bin/python -m pip install -q -e ".[dev]" 2>&1 | grep -v "^WARNING: Location" || true
 .venv/bin/python -c "import gateway, adapters, rules, simulators" # the install worked
 
+# The console (console/, TypeScript + Vite) is built into gateway/app/web/dist, which the
+# gateway serves; rebuilt only when a source or the lockfile is newer than the built page.
+if ! command -v npm >/dev/null 2>&1; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing system packages: nodejs npm (install them as root)" >&2
+    exit 1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+fi
+built=gateway/app/web/dist/index.html
+if [ ! -d console/node_modules ] || [ console/package-lock.json -nt console/node_modules/.package-lock.json ]; then
+  (cd console && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+if [ ! -f "$built" ] || [ -n "$(find console/src console/index.html console/docs.html \
+     console/package-lock.json console/vite.config.ts console/tsconfig.json -newer "$built" -print -quit)" ]; then
+  (cd console && npm run build --silent >/dev/null)
+fi
+
 for peers in scripts/install-peers-*.sh; do
   [ -e "$peers" ] || continue
   bash "$peers"
 done
-echo "installed: .venv ready ($(.venv/bin/python --version))"
+echo "installed: .venv ready ($(.venv/bin/python --version)), console built (node $(node --version))"

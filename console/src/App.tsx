@@ -10,7 +10,7 @@ import { Shortcuts } from "./components/Shortcuts";
 import { SessionContext, type Session } from "./context";
 import { drawFavicon } from "./favicon";
 import { translator } from "./i18n";
-import { isUnacknowledged, mergeAlert, orderQueue, pageTitle, queueCounts } from "./queue";
+import { isUnacknowledged, mergeAlert, orderQueue, pageTitle, queueCounts, replaceQueue } from "./queue";
 import { SoundPlayer, pruneSilenced, silence, soundingAlerts, voices } from "./sound";
 import { LiveStream, type StreamStatus } from "./stream";
 import type { Alert, ConsoleSettings, Device, Language, Me, Mode, ModeListing, Plan } from "./types";
@@ -52,6 +52,22 @@ declare global {
   interface Window {
     __console?: ConsoleHandle;
   }
+}
+
+// The queue is asked for with the page, beside /auth/me: a logged-in operator sees it one
+// round trip sooner (without a session, the answer is dropped and the login shown).
+let earlyQueue: ReturnType<typeof api.queue> | null = api.queue();
+earlyQueue.catch(() => undefined);
+
+function takeEarlyQueue(): ReturnType<typeof api.queue> {
+  const early = earlyQueue;
+  earlyQueue = null;
+  return early === null ? api.queue() : early.catch(() => api.queue());
+}
+
+/** Run `work` once the browser has painted what is pending (the queue first). */
+function afterPaint(work: () => void): void {
+  requestAnimationFrame(() => window.setTimeout(work, 0));
 }
 
 export function App() {
@@ -101,12 +117,14 @@ export function App() {
   }, [language]);
 
   // --- live state
-  const loadQueue = useCallback(() => {
-    api.queue().then((list) => {
-      setAlerts(new Map(list.map((a) => [a.id, a])));
+  const loadQueue = useCallback((): Promise<number | null> => {
+    return takeEarlyQueue().then(({ alerts: list, seq }) => {
+      setAlerts((known) => replaceQueue(known, list));
       setQueueError("");
+      return seq;
     }, (failure: unknown) => {
       if (!(failure instanceof ApiError && failure.status === 401)) setQueueError(errorText(failure));
+      return null;
     });
   }, []);
   const loadModes = useCallback(() => {
@@ -118,25 +136,35 @@ export function App() {
 
   useEffect(() => {
     if (!me) return;
-    loadQueue();
-    loadModes();
-    loadDevices();
     api.settings().then((s) => setSettings({ ...DEFAULT_SETTINGS, ...s }), () => undefined);
-    api.plans().then(setPlans, () => setPlans(null));
-    api.handover().then(() => undefined, (e: unknown) => {
-      if (isNotFound(e)) setAvailable((a) => ({ ...a, handover: false }));
-    });
-    api.sops().then(() => undefined, (e: unknown) => {
-      if (isNotFound(e)) setAvailable((a) => ({ ...a, sops: false }));
-    });
     const live = new LiveStream({
       onAlert: (alert) => setAlerts((known) => mergeAlert(known, alert)),
       onMode: (message) => setModes((listing) => applyMode(listing, message.change, message.mode)),
-      onResync: () => { loadQueue(); loadModes(); },
+      onResync: (reason) => {
+        if (reason !== "reset") return;  // a reopened stream resumes by its Last-Event-ID
+        void loadQueue();
+        loadModes();
+      },
       onStatus: setStatus,
     });
+    // The queue first; the stream from where the queue was read (nothing falls in
+    // between); the rest (10,000 devices, plans) once the queue is on screen.
+    void loadQueue().then((seq) => {
+      loadModes();
+      live.start(seq);
+      afterPaint(loadRest);
+    });
+    function loadRest() {
+      loadDevices();
+      api.plans().then(setPlans, () => setPlans(null));
+      api.handover().then(() => undefined, (e: unknown) => {
+        if (isNotFound(e)) setAvailable((a) => ({ ...a, handover: false }));
+      });
+      api.sops().then(() => undefined, (e: unknown) => {
+        if (isNotFound(e)) setAvailable((a) => ({ ...a, sops: false }));
+      });
+    }
     stream.current = live;
-    live.start();
     const devicesTimer = window.setInterval(loadDevices, 10000);
     return () => {
       live.stop();
@@ -248,7 +276,7 @@ export function App() {
         if (target === undefined) return;
         selectedRef.current = target.id;
         setSelectedId(target.id);
-        document.querySelector<HTMLElement>(`#alerts tr[data-alert-id="${CSS.escape(target.id)}"]`)?.focus();
+        document.querySelector<HTMLElement>(`#alerts [data-alert-id="${CSS.escape(target.id)}"]`)?.focus();
       };
       const inQueueTable = event.target instanceof HTMLElement && event.target.closest("#alerts") !== null;
       if (event.key === "ArrowDown" || event.key === "j") { event.preventDefault(); move(1); }

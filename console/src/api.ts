@@ -76,6 +76,11 @@ export class Api {
   onUnauthorized: () => void = () => undefined;
 
   async request<T>(method: "GET" | "POST" | "PUT", path: string, body?: Json): Promise<T> {
+    return (await this.exchange<T>(method, path, body)).body;
+  }
+
+  private async exchange<T>(method: "GET" | "POST" | "PUT", path: string,
+                            body?: Json): Promise<{ body: T; headers: Headers }> {
     const headers: Record<string, string> = { Accept: "application/json" };
     if (method !== "GET") {
       headers["Content-Type"] = "application/json";
@@ -96,9 +101,9 @@ export class Api {
       if (response.status === 401 && path !== "/auth/login") this.onUnauthorized();
       throw error;
     }
-    if (response.status === 204) return undefined as T;
+    if (response.status === 204) return { body: undefined as T, headers: response.headers };
     const text = await response.text();
-    return (text ? JSON.parse(text) : undefined) as T;
+    return { body: (text ? JSON.parse(text) : undefined) as T, headers: response.headers };
   }
 
   private get<T>(path: string): Promise<T> {
@@ -127,15 +132,11 @@ export class Api {
   }
 
   // alerts
-  async queue(): Promise<Alert[]> {
-    let raw: Alert[];
-    try {
-      raw = await this.get<Alert[]>("/alerts?state=queue&limit=5000");
-    } catch (failure) {
-      if (!(failure instanceof ApiError) || failure.status !== 422) throw failure;
-      raw = await this.get<Alert[]>("/alerts?state=queue");  // a gateway with a lower limit
-    }
-    return raw.map(normalizeAlert);
+  /** The queue, and where the live stream stood before it was read (its `after`). */
+  async queue(): Promise<{ alerts: Alert[]; seq: number | null }> {
+    const { body, headers } = await this.exchange<Alert[]>("GET", "/alerts?state=queue&limit=10000");
+    const seq = Number.parseInt(headers.get("X-Feed-Seq") ?? "", 10);
+    return { alerts: body.map(normalizeAlert), seq: Number.isNaN(seq) ? null : seq };
   }
   async alert(id: string): Promise<AlertDetail> {
     const raw = await this.get<AlertDetail>(`/alerts/${encodeURIComponent(id)}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ageingLevel, formatAge, mergeAlert, orderQueue, pageTitle, queueCounts } from "./queue";
+import { ageingLevel, formatAge, mergeAlert, orderQueue, pageTitle, queueCounts, replaceQueue } from "./queue";
 import { T0, alert } from "./test/alerts";
 
 const TARGETS = { critical: 60, high: 180, warning: 600, info: 1800 };
@@ -84,5 +84,15 @@ describe("counts", () => {
     const known = new Map([["a", newer]]);
     expect(mergeAlert(known, alert("a", { revision: 2 })).get("a")?.state).toBe("acknowledged");
     expect(mergeAlert(known, alert("a", { revision: 4, state: "resolved" })).get("a")?.state).toBe("resolved");
+  });
+
+  it("keeps the unchanged alerts' objects when the queue is re-read, and drops the gone", () => {
+    const same = alert("a", { revision: 2 });
+    const changed = alert("b", { revision: 1 });
+    const known = new Map([["a", same], ["b", changed], ["c", alert("c")]]);
+    const next = replaceQueue(known, [alert("a", { revision: 2 }), alert("b", { revision: 2 })]);
+    expect(next.get("a")).toBe(same);
+    expect(next.get("b")?.revision).toBe(2);
+    expect([...next.keys()]).toEqual(["a", "b"]);
   });
 });

@@ -104,6 +104,17 @@ export function mergeAlert(known: ReadonlyMap<string, Alert>, alert: Alert): Map
   return next;
 }
 
+/** The queue as re-read, keeping the objects of alerts that did not change (same id and
+ * revision), so that their rows are not rendered again. */
+export function replaceQueue(known: ReadonlyMap<string, Alert>, read: readonly Alert[]): Map<string, Alert> {
+  const next = new Map<string, Alert>();
+  for (const alert of read) {
+    const before = known.get(alert.id);
+    next.set(alert.id, before !== undefined && before.revision === alert.revision ? before : alert);
+  }
+  return next;
+}
+
 export function pageTitle(count: number, base: string): string {
   return count > 0 ? `(${count}) ${base}` : base;
 }

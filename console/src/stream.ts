@@ -18,16 +18,20 @@ export type StreamStatus = "connecting" | "live" | "reconnecting" | "not-live";
 
 export class LiveStream {
   private source: EventSource | null = null;
+  private lastId: number | null = null;
   private notLiveTimer: number | null = null;
   private status: StreamStatus = "connecting";
 
   constructor(private readonly handlers: StreamHandlers, private readonly url = "/stream") {}
 
-  start(): void {
+  /** Listen from change `after` on (the queue's `seq`: nothing between is missed). */
+  start(after: number | null = null): void {
     this.stop();
     this.setStatus("connecting");
     this.armNotLive();
-    const source = new EventSource(this.url, { withCredentials: true });
+    this.lastId = after;
+    const url = after === null ? this.url : `${this.url}?after=${after}`;
+    const source = new EventSource(url, { withCredentials: true });
     this.source = source;
     source.onopen = () => {
       this.disarm();
@@ -44,15 +48,21 @@ export class LiveStream {
         window.setTimeout(() => {
           if (this.source !== source) return;
           this.handlers.onResync("reset");  // a 401 behind it shows the login again
-          this.start();
+          this.start(this.lastId);  // from the last change it heard: the server fills in
         }, 2000);
       }
     };
+    const heard = (event: MessageEvent<string>) => {
+      const id = Number.parseInt(event.lastEventId, 10);
+      if (!Number.isNaN(id)) this.lastId = id;
+    };
     source.addEventListener("alert", (event: MessageEvent<string>) => {
+      heard(event);
       const message = JSON.parse(event.data) as AlertMessage;
       this.handlers.onAlert(normalizeAlert(message.alert), message);
     });
     source.addEventListener("mode", (event: MessageEvent<string>) => {
+      heard(event);
       this.handlers.onMode(JSON.parse(event.data) as ModeMessage);
     });
     source.addEventListener("reset", () => this.handlers.onResync("reset"));

@@ -249,6 +249,12 @@ async def test_queue_state_is_what_a_console_shows(tmp_path: Path) -> None:
         await logged_in(api, "viewer")
         [shown] = (await api.get("/alerts?state=queue")).json()
         assert (shown["id"], shown["state"], shown["owner"]) == (alert_id, AlertState.OPEN, "")
+        assert (await api.get("/alerts?state=queue")).json() == [shown]  # read once
+        async with client(gateway) as operator:
+            csrf = await logged_in(operator, "operator")
+            await operator.post(f"/alerts/{alert_id}/claim", json={}, headers=csrf)
+        [claimed] = (await api.get("/alerts?state=queue")).json()
+        assert claimed["owner"] == "operator"  # a change is never served from the last read
         settings = (await api.get("/console/settings")).json()
         assert settings["ack_target_s"]["critical"] == 60
         assert "false_alarm" in settings["closure_reasons"]

@@ -102,7 +102,7 @@ async def test_an_operator_logs_in_sees_a_panic_first_and_acknowledges_it(
                 pressed = time.perf_counter()
                 gateway.bus.publish(Event("s1", "pb-2", "pressed", True, gateway.clock.now(),
                                           urgent=True))
-                row = page.locator("#alerts tr[data-alert-id]").first
+                row = page.locator("#alerts [data-alert-id]").first
                 await row.wait_for(timeout=5000)
                 shown_s = time.perf_counter() - pressed
                 assert "Alarm A301 alarm" in await row.inner_text()
@@ -120,7 +120,7 @@ async def test_an_operator_logs_in_sees_a_panic_first_and_acknowledges_it(
                 await page.screenshot(path=str(shots / "console-detail.png"))
                 await page.click("#detail [data-testid=action-ack]")
                 await page.wait_for_selector(
-                    "#alerts tr[data-alert-id] [data-testid=state][data-state=acknowledged]")
+                    "#alerts [data-alert-id] [data-testid=state][data-state=acknowledged]")
                 await until(lambda: page.title(), lambda title: not title.startswith("("))
                 assert await page.evaluate("window.__console.sounding()") == []
                 assert await page.locator("#critical-banner").count() == 0
@@ -165,14 +165,14 @@ async def test_on_a_phone_in_english_keys_acknowledge_and_a_lost_stream_shows_no
 
                 gateway.bus.publish(Event("s1", "pb-2", "pressed", True, gateway.clock.now(),
                                           urgent=True))
-                row = page.locator("#alerts tr[data-alert-id]").first
+                row = page.locator("#alerts [data-alert-id]").first
                 await row.wait_for(timeout=5000)
                 assert "critical" in await row.inner_text()
                 await page.screenshot(path=str(shots / "console-phone-en.png"))
                 await page.keyboard.press("j")
                 await page.keyboard.press("a")
                 await page.wait_for_selector(
-                    "#alerts tr[data-alert-id] [data-testid=state][data-state=acknowledged]")
+                    "#alerts [data-alert-id] [data-testid=state][data-state=acknowledged]")
 
                 await page.route("**/stream", lambda route: route.abort())
                 await page.evaluate("window.__console.restartStream()")

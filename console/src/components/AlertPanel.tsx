@@ -10,7 +10,7 @@ import type { Alert, AlertDetail, ChecklistStep, Device, Plan, User } from "../t
 import { allows } from "../types";
 import { Checklist } from "./Checklist";
 import { Evidence } from "./Evidence";
-import { FloorPlan } from "./FloorPlan";
+import { FloorPlan } from "./LazyFloorPlan";
 import { Snapshots } from "./Snapshots";
 
 interface Props {

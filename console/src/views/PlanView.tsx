@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import { FloorPlan } from "../components/FloorPlan";
+import { FloorPlan } from "../components/LazyFloorPlan";
 import { useSession } from "../context";
 import { PIN_COLOURS, planOfDevice, planOptionLabel, type PinState } from "../plan";
 import type { Alert, Device, Plan } from "../types";

@@ -10,7 +10,7 @@ import zipfile
 from collections.abc import Callable
 from datetime import UTC
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
@@ -128,22 +128,35 @@ def alert_routes(gateway: Gateway, require: Require) -> APIRouter:
                                      detail, address(request))
         return AlertView.of(alert, tz)
 
-    @router.get("", responses=UNAUTHENTICATED)
+    queue_read = QueueSnapshot()
+
+    @router.get("", response_model=list[AlertView], responses=UNAUTHENTICATED)
     async def list_alerts(
-        _: Viewer,
+        _: Viewer, response: Response,
         state: Annotated[Literal["active", "queue", "all", "open", "acknowledged",
                                  "resolved", "closed"], Query(
             description="`queue`: the active ones and those that cleared by themselves "
                         "before anyone acknowledged them.")] = "active",
         limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
-    ) -> list[AlertView]:
-        """The newest alerts first."""
+    ) -> Any:
+        """The newest alerts first. `X-Feed-Seq` says where the live stream stood before
+        they were read: `GET /stream?after=` it misses nothing since."""
+        seq = gateway.feed.seq
         if state == "queue":
-            return [AlertView.of(alert, tz) for alert in await gateway.store.alerts.queue(limit)]
+            changed = (seq, sum(w.delivered for w in gateway.workers), limit)
+            body = queue_read.get(changed)
+            if body is None:
+                alerts = await gateway.store.alerts.queue(limit)
+                # `Alert.to_dict` is the `AlertView` (a test holds them equal).
+                body = queue_read.keep(changed, json.dumps(
+                    [alert.to_dict(tz) for alert in alerts], ensure_ascii=False).encode())
+            return Response(body, media_type="application/json",
+                            headers={"X-Feed-Seq": str(seq)})
+        response.headers["X-Feed-Seq"] = str(seq)
         states = (None if state == "all" else ACTIVE_STATES if state == "active"
                   else (AlertState(state),))
-        alerts = await gateway.store.alerts.newest(states, limit)
-        return [AlertView.of(alert, tz) for alert in alerts]
+        return [AlertView.of(alert, tz) for alert in await gateway.store.alerts.newest(
+            states, limit)]
 
     @router.get("/{alert_id}", responses={**UNAUTHENTICATED, **NOT_FOUND})
     async def get_alert(alert_id: str, _: Viewer) -> AlertDetail:
@@ -238,6 +251,23 @@ def alert_routes(gateway: Gateway, require: Require) -> APIRouter:
         return await run(alert_id, _SIMPLE[action](body), principal, request)
 
     return router
+
+
+class QueueSnapshot:
+    """The queue as last read, while nothing changed since: every alert change is a new
+    feed seq, every confirmed delivery (a receipt on an alert) counts; consoles opening
+    or reloading together read the store once."""
+
+    def __init__(self) -> None:
+        self._version: tuple[int, ...] | None = None
+        self._body = b""
+
+    def get(self, version: tuple[int, ...]) -> bytes | None:
+        return self._body if version == self._version else None
+
+    def keep(self, version: tuple[int, ...], body: bytes) -> bytes:
+        self._version, self._body = version, body
+        return body
 
 
 def vars_of(command: Command) -> dict[str, object]:

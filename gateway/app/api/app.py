@@ -6,7 +6,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request, Response
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 
 from adapters.video.adapter import VideoAnalyticsAdapter
@@ -97,12 +97,18 @@ def create_api(gateway: Gateway, keepalive_s: float = 15.0) -> FastAPI:
         return Response(await gateway.metrics.render(), media_type=METRICS_TYPE)
 
     @api.get("/stream", responses=UNAUTHENTICATED)
-    async def stream(_: Viewer, request: Request) -> StreamingResponse:
+    async def stream(
+            _: Viewer, request: Request,
+            after: Annotated[int | None, Query(
+                ge=0, description="Start after this change (the `X-Feed-Seq` of "
+                                  "`GET /alerts`); `Last-Event-ID` wins.")] = None,
+    ) -> StreamingResponse:
         """Server-sent events: every alert and mode change as it is stored, each with its
         id; a client reconnecting with `Last-Event-ID` gets what it missed, or a `reset`
         event when that is gone (re-read `/alerts`)."""
         last = request.headers.get("last-event-id", "")
-        after = int(last) if last.isdigit() else None
+        if last.isdigit():
+            after = int(last)
         return StreamingResponse(_sse(gateway, keepalive_s, after),
                                  media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache"})

@@ -29,8 +29,9 @@ from gateway.core.configfile import load_yaml
 
 SCHOOL = Path(__file__).resolve().parent.parent / "config" / "school.yaml"
 GATEWAY_CLIENT_ID = "bench-gateway"
-OWN_SECTIONS = frozenset({"adapters", "devices", "channels", "rules", "store", "api"})
-"""What the bench writes itself; every other section of the school's config is kept."""
+OWN_SECTIONS = frozenset({"adapters", "devices", "channels", "rules", "store", "api", "plans"})
+"""What the bench writes itself (or leaves out: the plans pin the school's own devices);
+every other section of the school's config is kept."""
 CHANNELS = ("police", "alert-log")
 """The channels the school's rules name; here, files in the work folder."""
 

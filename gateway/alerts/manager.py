@@ -34,6 +34,7 @@ from gateway.core.alerts import (
 from gateway.core.backoff import Backoff
 from gateway.core.clock import Clock
 from gateway.core.feed import AlertFeed
+from gateway.core.linkage import LinkageStatus
 from gateway.core.repositories import (
     AlertChange,
     AlertChanger,
@@ -197,6 +198,19 @@ class AlertManager:
         change = await self._alerts.change(
             alert_id, lambda current: self._attached(current, tuple(links)))
         return self._done(change) if change else await self._alerts.get(alert_id)
+
+    async def linkage_status(self, alert_id: str, status: LinkageStatus) -> Alert | None:
+        """Record what a linkage platform said about an alert (None: no such alert). It is
+        shown, kept in the history, and forwarded to nobody."""
+        def received(current: Alert | None) -> AlertChange | None:
+            if current is None:
+                return None
+            alert = replace(current, linkage=(*current.linkage, status),
+                            revision=current.revision + 1)
+            return self._change(alert, created=False, action=f"police.{status.status.value}",
+                                from_state=current.state.value, actor=f"linkage:{status.channel}",
+                                note=status.summary(), now=self._clock.now(), forward_to=())
+        return self._done(await self._alerts.change(alert_id, received))
 
     async def escalate(self, alert_id: str, level: int) -> Alert | None:
         """Apply escalation step `level` (counted from 0) to an alert nobody acknowledged.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Coroutine
 from typing import Any
 
@@ -67,6 +68,8 @@ class Gateway:
             self.accounts.add_fixed_token(config.api.token.get_secret_value(), "config",
                                           config.api.token_role)
         self.sops = SopBook(self.store.sops)
+        self.linkage_inbound: Counter[str] = Counter()
+        """Statuses from the linkage platforms: accepted, duplicate, and why refused."""
         self.metrics = GatewayMetrics(self)
         self.store.time_work(self.metrics.store_work.observe)
         self.adapters: list[Adapter] = []
@@ -299,6 +302,7 @@ class Gateway:
                                         "failing": w.failing_since is not None}
                          for w in self.workers},
             "rules": self.engine.stats(),
+            "linkage_inbound": dict(self.linkage_inbound),
             "devices_offline": sorted(d.id for d in self.registry.devices.values()
                                       if d.availability is Availability.OFFLINE),
         }

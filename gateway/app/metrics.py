@@ -11,16 +11,34 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from adapters.base import Adapter
 from gateway.core.alerts import AlertState, Severity
+from gateway.core.bus import EventBus
+from gateway.core.clock import Clock
+from gateway.core.repositories import Store
+from gateway.devices.registry import DeviceRegistry
+from gateway.forwarding.worker import OutboxWorker
+from rules.engine import RuleEngine
 
-if TYPE_CHECKING:
-    from gateway.app.gateway import Gateway
+
+class MetricsSource(Protocol):
+    """What the metrics read of a gateway (`gateway.app.gateway.Gateway`)."""
+
+    registry: DeviceRegistry
+    adapters: list[Adapter]
+    engine: RuleEngine
+    bus: EventBus
+    store: Store
+    workers: list[OutboxWorker]
+    clock: Clock
+
+    def malformed_by_device(self) -> dict[str, int]: ...
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 LAG_INTERVAL_S = 0.25
@@ -30,7 +48,7 @@ _SECONDS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5
 
 
 class GatewayMetrics:
-    def __init__(self, gateway: Gateway) -> None:
+    def __init__(self, gateway: MetricsSource) -> None:
         self._gateway = gateway
         self.registry = CollectorRegistry()
         self.delivery = Histogram(
@@ -66,7 +84,7 @@ class GatewayMetrics:
 class _Snapshot(Collector):
     """The gateway's own counters, as they are when scraped."""
 
-    def __init__(self, gateway: Gateway) -> None:
+    def __init__(self, gateway: MetricsSource) -> None:
         self._gateway = gateway
         self.alerts: dict[tuple[str, str], int] = {}
         self.backlog: dict[str, int] = {}

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from gateway.core.linkage import LinkageStatus, PoliceStatus
 from gateway.core.sops import ChecklistItem
 from gateway.core.timefmt import iso
 
@@ -192,10 +193,17 @@ class Alert:
     """Why it was resolved."""
     checklist: tuple[ChecklistItem, ...] = ()
     dispatches: tuple[Dispatch, ...] = ()
+    linkage: tuple[LinkageStatus, ...] = ()
+    """What the linkage platforms said back, in the order received."""
 
     @property
     def active(self) -> bool:
         return self.state in ACTIVE_STATES
+
+    def status_after(self, status: PoliceStatus) -> float | None:
+        """Seconds from the raise to the first time a platform said `status`."""
+        first = next((s.at for s in self.linkage if s.status is status), None)
+        return None if first is None else round(first - self.raised_at, 3)
 
     @property
     def next_escalation(self) -> EscalationStep | None:
@@ -246,6 +254,10 @@ class Alert:
                            "at": None if item.at is None else iso(item.at, tz)}
                           for item in self.checklist],
             "dispatches": [{**d.to_record(), "at": iso(d.at, tz)} for d in self.dispatches],
+            "linkage": [{**s.to_record(), "at": iso(s.at, tz),
+                         "received_at": iso(s.received_at, tz)} for s in self.linkage],
+            "police_accepted_after_s": self.status_after(PoliceStatus.ACCEPTED),
+            "police_on_scene_after_s": self.status_after(PoliceStatus.ON_SCENE),
             "next_escalation_at": (None if (due := self.next_escalation_at) is None
                                    else iso(due, tz)),
         }
@@ -314,7 +326,8 @@ def alert_record(alert: Alert) -> dict[str, Any]:
                   escalation=[step_record(step) for step in alert.escalation],
                   closure=None if alert.closure is None else alert.closure.value,
                   checklist=[item.to_record() for item in alert.checklist],
-                  dispatches=[d.to_record() for d in alert.dispatches])
+                  dispatches=[d.to_record() for d in alert.dispatches],
+                  linkage=[s.to_record() for s in alert.linkage])
     return record
 
 
@@ -334,7 +347,9 @@ def alert_from_record(record: dict[str, Any]) -> Alert:
                     "checklist": tuple(ChecklistItem.from_record(item)
                                        for item in record.get("checklist", ())),
                     "dispatches": tuple(Dispatch.from_record(item)
-                                        for item in record.get("dispatches", ()))})
+                                        for item in record.get("dispatches", ())),
+                    "linkage": tuple(LinkageStatus.from_record(item)
+                                     for item in record.get("linkage", ()))})
 
 
 def step_record(step: EscalationStep) -> dict[str, Any]:

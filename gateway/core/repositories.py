@@ -290,6 +290,16 @@ class HandoverRepository(Protocol):
         ...
 
 
+class LinkageInbox(Protocol):
+    async def claim(self, channel: str, key: str, alert_id: str, at: float) -> bool:
+        """Note a platform's idempotency key; False when it was received before."""
+        ...
+
+    async def release(self, channel: str, key: str) -> None:
+        """Forget a key whose status could not be applied (the platform will resend)."""
+        ...
+
+
 class Store(Protocol):
     """A database that keeps everything above."""
 
@@ -322,6 +332,9 @@ class Store(Protocol):
 
     @property
     def handovers(self) -> HandoverRepository: ...
+
+    @property
+    def linkage_inbox(self) -> LinkageInbox: ...
 
     def time_work(self, observe: Callable[[float], None]) -> None:
         """Have `observe` hear how long each piece of store work took (seconds)."""

@@ -33,7 +33,8 @@ from gateway.store.database import Database, lock_key, transaction
 from gateway.store.schema import alert_history, alerts, outbox
 
 _ACTIVE = (AlertState.OPEN.value, AlertState.ACKNOWLEDGED.value)
-_JSON_FIELDS = ("channels", "evidence", "receipts", "escalation", "checklist", "dispatches")
+_JSON_FIELDS = ("channels", "evidence", "receipts", "escalation", "checklist", "dispatches",
+                "linkage")
 _ALERT = [alerts.c[name] for name in ALERT_FIELDS]
 _HISTORY = [alert_history.c[name] for name in (
     "at", "action", "from_state", "to_state", "actor", "note", "revision", "severity",

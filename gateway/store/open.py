@@ -12,7 +12,7 @@ from gateway.store.config import StoreConfig
 from gateway.store.database import Database
 from gateway.store.held import SqlHeld
 from gateway.store.modes import SqlModes
-from gateway.store.procedures import SqlHandovers, SqlSops
+from gateway.store.procedures import SqlHandovers, SqlLinkageInbox, SqlSops
 
 
 def open_store(config: StoreConfig) -> SqlStore:
@@ -35,6 +35,7 @@ class SqlStore:
         self.audit = SqlAudit(self.database)
         self.sops = SqlSops(self.database)
         self.handovers = SqlHandovers(self.database)
+        self.linkage_inbox = SqlLinkageInbox(self.database)
         self.version: migrate.Version | None = None
 
     def time_work(self, observe: Callable[[float], None]) -> None:

@@ -1,16 +1,17 @@
-"""Versioned procedures (`SopRepository`) and shift handovers (`HandoverRepository`)."""
+"""Versioned procedures (`SopRepository`), shift handovers (`HandoverRepository`) and the
+keys of the statuses linkage platforms sent (`LinkageInbox`)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from gateway.core.handover import Handover
 from gateway.core.sops import Sop
 from gateway.store.database import Database, lock_key, transaction
-from gateway.store.schema import handovers, sops
+from gateway.store.schema import handovers, linkage_inbox, sops
 
 _SOP = [sops.c[name] for name in ("id", "version", "body", "edited_by", "edited_at")]
 _HANDOVER = [handovers.c[name] for name in (
@@ -94,3 +95,27 @@ class SqlHandovers:
     async def recent(self, limit: int) -> list[Handover]:
         query = select(*_HANDOVER).order_by(handovers.c.at.desc()).limit(limit)
         return await self._db.run(lambda c: [_handover(row) for row in c.execute(query)])
+
+
+class SqlLinkageInbox:
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def claim(self, channel: str, key: str, alert_id: str, at: float) -> bool:
+        statement = (self._db.insert(linkage_inbox)
+                     .values(channel=channel, key=key, alert_id=alert_id, received_at=at)
+                     .on_conflict_do_nothing().returning(linkage_inbox.c.key))
+
+        def claim(c: Connection) -> bool:
+            with transaction(c):
+                return c.execute(statement).first() is not None
+        return await self._db.run(claim)
+
+    async def release(self, channel: str, key: str) -> None:
+        statement = delete(linkage_inbox).where(linkage_inbox.c.channel == channel,
+                                                linkage_inbox.c.key == key)
+
+        def release(c: Connection) -> None:
+            with transaction(c):
+                c.execute(statement)
+        await self._db.run(release)

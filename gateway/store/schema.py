@@ -69,6 +69,8 @@ alerts = Table(
            comment="JSON list of steps with their answers"),
     Column("dispatches", Text, nullable=False, server_default="[]",
            comment="JSON list of who was sent"),
+    Column("linkage", Text, nullable=False, server_default="[]",
+           comment="JSON list of the statuses linkage platforms sent back (0007)"),
     Column("updated_at", Float, nullable=False),
     Index("alerts_active_key", "key", unique=True, sqlite_where=_ACTIVE,
           postgresql_where=_ACTIVE),
@@ -220,4 +222,12 @@ handovers = Table(
     Column("accepted_at", Float),
     Column("accept_note", Text, nullable=False, server_default=""),
     Index("handovers_at", "at"),
+)
+
+linkage_inbox = Table(
+    "linkage_inbox", metadata,
+    Column("channel", Text, primary_key=True),
+    Column("key", Text, primary_key=True, comment="the platform's own idempotency key"),
+    Column("alert_id", Text, nullable=False),
+    Column("received_at", Float, nullable=False),
 )

@@ -28,7 +28,8 @@ def test_the_alert_view_is_the_stored_alert() -> None:
                   raised_at=1.0, last_event_at=2.0, event_count=1, revision=1)
     answered = set(AlertView.model_fields)
     assert set(ALERT_FIELDS) - NOT_SHOWN <= answered
-    assert answered - set(ALERT_FIELDS) == {"next_escalation_at"}
+    assert answered - set(ALERT_FIELDS) == {"next_escalation_at", "police_accepted_after_s",
+                                            "police_on_scene_after_s"}
     assert set(alert.to_dict(ZoneInfo("Asia/Shanghai"))) == answered
 
 

@@ -38,7 +38,7 @@ def old_database(path: Path) -> list[bytes]:
     row = {**alert_row(second.alert), "updated_at": second.updated_at}
     for later in ("cleared_unseen",  # columns added later: 0005, 0006
                   "title_en", "sop_id", "sop_version", "owner", "snoozed_until", "closure",
-                  "checklist", "dispatches"):
+                  "checklist", "dispatches", "linkage"):
         del row[later]
     bodies = [linkage_body(first), linkage_body(second)]
     with sqlite3.connect(path) as db:

@@ -17,6 +17,7 @@ from gateway.app.api.alerts import alert_routes
 from gateway.app.api.auth import UNAUTHENTICATED, Auth, address
 from gateway.app.api.console import console_routes
 from gateway.app.api.health import HealthReport, health_report
+from gateway.app.api.linkage import linkage_routes
 from gateway.app.api.modes import mode_routes
 from gateway.app.api.schemas import CONFLICT, NOT_FOUND
 from gateway.app.api.shift import shift_routes
@@ -40,6 +41,7 @@ def create_api(gateway: Gateway, keepalive_s: float = 15.0) -> FastAPI:
     api.include_router(alert_routes(gateway, auth.require))
     api.include_router(console_routes(gateway, auth.require))
     api.include_router(shift_routes(gateway, auth.require))
+    api.include_router(linkage_routes(gateway))
     console_pages(api)
 
     @api.get("/live")

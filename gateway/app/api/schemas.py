@@ -16,6 +16,7 @@ from adapters.video.evidence import EvidenceItem
 from gateway.app.evidence import EVIDENCE_PATH
 from gateway.core.alerts import Alert, AlertState, Category, Closure, DispatchKind, Severity
 from gateway.core.events import PointValue
+from gateway.core.linkage import PoliceStatus
 from gateway.core.repositories import HistoryEntry
 from gateway.core.sops import StepKind
 from gateway.core.timefmt import iso
@@ -43,6 +44,18 @@ class DispatchView(View):
     note: str
     by: str
     at: str
+
+
+class LinkageStatusView(View):
+    channel: str
+    status: PoliceStatus
+    at: str = Field(description="When, as the platform says.")
+    received_at: str
+    reason: str
+    unit: str
+    eta_s: float | None
+    disposition: str
+    note: str
 
 
 class AlertView(View):
@@ -84,6 +97,12 @@ class AlertView(View):
     checklist: list[ChecklistStepView] = Field(description="The procedure's steps, done "
                                                            "or not, by whom, when.")
     dispatches: list[DispatchView] = Field(description="Who was sent, by whom, when.")
+    linkage: list[LinkageStatusView] = Field(
+        description="What the linkage platforms (the police) said back, as received.")
+    police_accepted_after_s: float | None = Field(
+        description="Seconds from the raise to the first `accepted`.")
+    police_on_scene_after_s: float | None = Field(
+        description="Seconds from the raise to the first `on_scene`.")
     next_escalation_at: str | None = Field(
         description="When the next escalation step is due, if one is.")
 

@@ -43,6 +43,7 @@ from simulators.modbus import FirePanelSimulator, GateControllerSimulator
 from simulators.mqtt_devices.fleet import MqttDeviceFleet
 from simulators.net import free_port
 from simulators.police.server import PoliceSimulator
+from simulators.police.status import StatusPlan
 
 log = logging.getLogger("campusgw.demo")
 
@@ -138,6 +139,9 @@ async def run_demo(api_port: int, every_s: float, seconds: float) -> int:
         try:
             async with serving(config) as running:
                 await _mqtt_connected(running.gateway)
+                # The police answer: accepted, a car dispatched, on scene (docs/linkage.md).
+                school.police.answer_to(StatusPlan(f"{running.url}/linkage/police/status",
+                                                   reject_every=7))
                 people = await _demo_accounts(running.gateway)
                 await fleet.start()  # after the gateway subscribed: it hears every device
                 print(f"\nCampus Security Gateway demo: {config.site.name}\n"

@@ -25,6 +25,7 @@ def alert_document(revision: AlertRevision) -> dict[str, Any]:
         "category": alert.category.value,
         "severity": alert.severity.value,
         "state": alert.state.value,
+        "closure": None if alert.closure is None else alert.closure.value,
         "drill": alert.drill,
         "title": alert.title,
         "message": alert.message,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from pydantic import Field
@@ -51,12 +51,15 @@ class Receiver:
                  duplicate_status: int = 200) -> None:
         self.ledger = ledger
         self.mode = Mode(mode="ok")
+        self.secret = secret
         self._secret = secret.encode("utf-8")
         self._clock = clock
         self._window_s = window_s
         self._duplicate_status = duplicate_status
         self._changed = asyncio.Event()
         self._stopping = False
+        self.on_received: Callable[[dict[str, Any]], None] = lambda _document: None
+        """Hears each new document accepted (the status reporter answers it)."""
 
     def set_mode(self, mode: Mode) -> None:
         """Switch mode; requests waiting in `delay` mode carry on at once."""
@@ -103,6 +106,7 @@ class Receiver:
         if known is not None:
             return self._duplicate_status, {"receipt_id": known.receipt_id, "duplicate": True}
         record = self.ledger.add(key, document, self._clock.now())
+        self.on_received(document)
         if self.ledger.record_file is not None:
             await asyncio.to_thread(self.ledger.persist, record)
         if self.mode.mode == "hold":

@@ -17,6 +17,7 @@ from simulators.net import url_host
 from simulators.police.apps import ALERTS_PATH, alerts_app, control_app
 from simulators.police.ledger import Ledger, ReceivedAlert
 from simulators.police.receiver import Mode, Receiver
+from simulators.police.status import StatusPlan, StatusReporter
 from simulators.serving import Listener
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ class PoliceSimulator:
         self._alerts: Listener | None = None
         self._control: Listener | None = None
         self._mode_lock = asyncio.Lock()
+        self._reporter: StatusReporter | None = None
 
     @property
     def url(self) -> str:
@@ -110,8 +112,17 @@ class PoliceSimulator:
         self.control_port = self._control.port
         log.info("police simulator: alerts at %s, control at %s", self.url, self.control_url)
 
+    def answer_to(self, plan: StatusPlan) -> StatusReporter:
+        """From now on, report statuses back for each new alert, as `plan` says."""
+        self._reporter = StatusReporter(self.receiver.secret, plan)
+        self.receiver.on_received = self._reporter.received
+        return self._reporter
+
     async def stop(self) -> None:
         """Answer waiting requests, close both ports."""
+        if self._reporter is not None:
+            await self._reporter.close()
+            self._reporter = None
         self.receiver.shut_down()
         alerts, self._alerts = self._alerts, None
         control, self._control = self._control, None

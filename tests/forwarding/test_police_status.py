@@ -5,6 +5,7 @@ unsigned caller never learns whether an alert exists."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -14,8 +15,11 @@ import pytest
 from gateway.app.api.app import create_api
 from gateway.app.config import load_config
 from gateway.app.gateway import Gateway
+from gateway.app.runner import serving
 from gateway.core.clock import VirtualClock
 from gateway.core.signing import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from simulators.police.server import PoliceSimulator
+from simulators.police.status import StatusPlan
 from tests.core.test_alerts import press
 
 T0 = 1_767_225_600.0
@@ -125,3 +129,31 @@ async def test_bad_requests_are_refused_and_counted(gateway: Gateway) -> None:
                                        "unknown alert": 1}
     alert = await gateway.store.alerts.get(alert_id)
     assert alert is not None and alert.linkage == ()
+
+
+async def test_the_police_simulator_answers_back_through_the_real_api(tmp_path: Path) -> None:
+    police = PoliceSimulator(SECRET.decode())
+    await police.start()
+    try:
+        path = tmp_path / "gateway.yaml"
+        path.write_text(CONFIG.replace("DB", str(tmp_path / "gw.db"))
+                        .replace("http://127.0.0.1:9/alerts", police.url)
+                        .replace("api: {token: test-token-0001}",
+                                 "api: {token: test-token-0001, port: 0}"))
+        async with serving(load_config(path), run_adapters=False) as running:
+            reporter = police.answer_to(StatusPlan(
+                f"{running.url}/linkage/police/status",
+                delays_s={"accepted": 0.05, "dispatched": 0.1, "on_scene": 0.15}))
+            alert_id = await raised(running.gateway)
+            for _ in range(200):
+                alert = await running.gateway.store.alerts.get(alert_id)
+                if alert is not None and len(alert.linkage) == 3:
+                    break
+                await asyncio.sleep(0.02)
+            assert alert is not None
+            assert [s.status.value for s in alert.linkage] == ["accepted", "dispatched",
+                                                               "on_scene"]
+            assert alert.linkage[1].unit and alert.linkage[1].eta_s == 240
+            assert [code for _, _, code in reporter.sent] == [200, 200, 200]
+    finally:
+        await police.stop()

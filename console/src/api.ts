@@ -48,6 +48,10 @@ export function normalizeAlert(raw: Partial<Alert> & { id: string }): Alert {
     closure: raw.closure ?? "",
     checklist: raw.checklist ?? [],
     dispatches: raw.dispatches ?? [],
+    sop_id: raw.sop_id ?? "",
+    linkage: raw.linkage ?? [],
+    police_accepted_after_s: raw.police_accepted_after_s ?? null,
+    police_on_scene_after_s: raw.police_on_scene_after_s ?? null,
   };
 }
 

@@ -47,6 +47,21 @@ export interface Dispatch {
   at: string;
 }
 
+export type PoliceStatus = "accepted" | "rejected" | "dispatched" | "on_scene" | "closed" | "cancel_ack";
+
+/** What a linkage platform (the police) said back about the alert. */
+export interface LinkageStatus {
+  channel: string;
+  status: PoliceStatus;
+  at: string;
+  received_at: string;
+  reason: string;
+  unit: string;
+  eta_s: number | null;
+  disposition: string;
+  note: string;
+}
+
 export interface Alert {
   id: string;
   key: string;
@@ -80,6 +95,10 @@ export interface Alert {
   closure: ClosureReason;
   checklist: ChecklistStep[];
   dispatches: Dispatch[];
+  sop_id: string;
+  linkage: LinkageStatus[];
+  police_accepted_after_s: number | null;
+  police_on_scene_after_s: number | null;
 }
 
 export interface HistoryLine {

@@ -178,7 +178,7 @@ export function AlertPanel({ alert, alerts, devices, plans, focusToken, outsideE
       </div>
 
       <section class="sop-steps">
-        <h3>{t("detail.checklist")}{alert.sop ? ` · ${alert.sop} v${alert.sop_version}` : ""}</h3>
+        <h3>{t("detail.checklist")}{alert.sop_id ? ` · ${alert.sop_id} v${alert.sop_version}` : ""}</h3>
         <Checklist alert={alert} canAct={offered.steps} onStep={tick}
                    onDispatch={(k, to) => void run("dispatch", { kind: k, to })} />
       </section>
@@ -189,6 +189,27 @@ export function AlertPanel({ alert, alerts, devices, plans, focusToken, outsideE
           <ul class="plain">
             {alert.dispatches.map((d, i) => (
               <li key={i}>{formatTime(d.at)} · {label(t, "dispatch", d.kind)} → {d.to} · {d.by}{d.note ? ` · ${d.note}` : ""}</li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+
+      {alert.linkage.length > 0 ? (
+        <section data-testid="police-linkage">
+          <h3>{t("detail.police")}</h3>
+          <ul class="plain">
+            {alert.linkage.map((s, i) => (
+              <li key={i}>
+                {formatTime(s.at)} · <strong>{label(t, "police", s.status)}</strong>
+                {s.status === "accepted" && alert.police_accepted_after_s !== null
+                  ? ` · ${t("police.after", { s: Math.round(alert.police_accepted_after_s) })}` : ""}
+                {s.status === "on_scene" && alert.police_on_scene_after_s !== null
+                  ? ` · ${t("police.after", { s: Math.round(alert.police_on_scene_after_s) })}` : ""}
+                {s.unit ? ` · ${s.unit}` : ""}
+                {s.eta_s !== null ? ` · ${t("police.eta", { s: Math.round(s.eta_s) })}` : ""}
+                {s.reason ? ` · ${s.reason}` : ""}{s.disposition ? ` · ${s.disposition}` : ""}
+                {s.note ? ` · ${s.note}` : ""} · {s.channel}
+              </li>
             ))}
           </ul>
         </section>

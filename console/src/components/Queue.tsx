@@ -37,6 +37,7 @@ const Row = memo(function Row({ alert, now, selected, sounding, onSelect }: RowP
           ? <span class="badge badge-escalated">{t("badge.escalated", { n: alert.escalation_level })}</span> : null}
         {alert.owner && alert.owner !== me.name
           ? <span class="badge badge-claimed">{t("badge.claimed", { name: alert.owner })}</span> : null}
+        {alert.linkage.length > 0 ? <PoliceBadge alert={alert} /> : null}
         {alert.snoozed_until && Date.parse(alert.snoozed_until) > now
           ? <span class="badge badge-snoozed">{t("badge.snoozed", { time: formatTime(alert.snoozed_until, now) })}</span> : null}
       </div>
@@ -49,6 +50,21 @@ const Row = memo(function Row({ alert, now, selected, sounding, onSelect }: RowP
 }, (before, after) => before.alert === after.alert && before.selected === after.selected
   && before.sounding === after.sounding && before.onSelect === after.onSelect
   && Math.floor(before.now / 1000) === Math.floor(after.now / 1000));
+
+/** The police's latest word on the alert, e.g. "公安：已接警 · 报警后 14 秒". */
+function PoliceBadge({ alert }: { alert: Alert }) {
+  const { t } = useSession();
+  const latest = alert.linkage[alert.linkage.length - 1];
+  if (latest === undefined) return null;
+  const after = latest.status === "accepted" ? alert.police_accepted_after_s
+    : latest.status === "on_scene" ? alert.police_on_scene_after_s : null;
+  return (
+    <span class={`badge badge-police police-${latest.status}`} data-testid="police-status">
+      {t("badge.police", { status: label(t, "police", latest.status) })}
+      {after !== null ? ` · ${t("police.after", { s: Math.round(after) })}` : ""}
+    </span>
+  );
+}
 
 interface Props {
   main: Alert[];

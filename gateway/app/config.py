@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, SecretStr, field_validator
 
@@ -108,13 +109,11 @@ class GatewayConfig(StrictModel):
 
     def reference_errors(self) -> list[tuple[Loc, str]]:
         """Cross-references that pydantic cannot check field by field."""
-        errors: list[tuple[Loc, str]] = []
-        errors += _duplicates("zones", [z.id for z in self.zones], "zone")
-        errors += _duplicates("devices", [d.id for d in self.devices], "device")
-        errors += _duplicates("channels", [c.id for c in self.channels], "channel")
-        errors += _duplicates("rules", [r.id for r in self.rules], "rule")
-        errors += _duplicates("sops", [s.id for s in self.sops], "procedure")
-        errors += _duplicates("plans", [p.id for p in self.plans], "plan")
+        errors = basic_reference_errors({
+            **{section: [{"id": item.id} for item in getattr(self, section)]
+               for section in _SECTIONS},
+            "devices": [{"id": d.id, "zone": d.zone} for d in self.devices],
+            "drills": [{"zone": d.zone} for d in self.drills]})
         devices = {d.id for d in self.devices}
         for i, plan in enumerate(self.plans):
             errors += [(("plans", i, "devices", device), f"unknown device {device!r}"
@@ -126,12 +125,6 @@ class GatewayConfig(StrictModel):
                 errors.append((("sops", i, "category"), f"unknown category {sop.category!r}"
                                f"{did_you_mean(sop.category, categories)}"))
         zones = {z.id for z in self.zones}
-        for i, device in enumerate(self.devices):
-            if device.zone not in zones:
-                errors.append((("devices", i, "zone"), f"unknown zone {device.zone!r}"))
-        for i, drill in enumerate(self.drills):
-            if drill.zone is not None and drill.zone not in zones:
-                errors.append((("drills", i, "zone"), f"unknown zone {drill.zone!r}"))
         errors += [(("calendar", *loc), message) for loc, message in
                    self.calendar.reference_errors(zones, {t for z in self.zones for t in z.tags})]
         errors += rule_reference_errors(
@@ -140,13 +133,33 @@ class GatewayConfig(StrictModel):
         return errors + adapter_reference_errors(self.adapters, self.devices)
 
 
-def _duplicates(section: str, ids: list[str], what: str) -> list[tuple[Loc, str]]:
-    seen: set[str] = set()
+_SECTIONS = {"zones": "zone", "devices": "device", "channels": "channel", "rules": "rule",
+             "sops": "procedure", "plans": "plan"}
+"""The sections whose items have ids, and what an item is called."""
+
+
+def basic_reference_errors(data: dict[str, Any]) -> list[tuple[Loc, str]]:
+    """Duplicate ids and unknown zones, read from the config as plain data: also checked
+    when the schema failed, so that every problem is said at once."""
+    def items(section: str) -> list[tuple[int, dict[str, Any]]]:
+        found = data.get(section)
+        return [(i, item) for i, item in enumerate(found if isinstance(found, list | tuple)
+                                                   else ()) if isinstance(item, dict)]
     errors: list[tuple[Loc, str]] = []
-    for i, item_id in enumerate(ids):
-        if item_id in seen:
-            errors.append(((section, i, "id"), f"duplicate {what} id {item_id!r}"))
-        seen.add(item_id)
+    for section, what in _SECTIONS.items():
+        seen: set[object] = set()
+        for i, item in items(section):
+            item_id = item.get("id")
+            if isinstance(item_id, str) and item_id in seen:
+                errors.append(((section, i, "id"), f"duplicate {what} id {item_id!r}"))
+            seen.add(item_id)
+    zones = {item.get("id") for _, item in items("zones")}
+    for section in ("devices", "drills"):
+        for i, item in items(section):
+            zone = item.get("zone")
+            if isinstance(zone, str) and zone not in zones:
+                errors.append(((section, i, "zone"), f"unknown zone {zone!r}"
+                               f"{did_you_mean(zone, (z for z in zones if isinstance(z, str)))}"))
     return errors
 
 
@@ -157,7 +170,7 @@ def load_config(path: Path | str) -> GatewayConfig:
 
 def load_located(path: Path | str) -> tuple[GatewayConfig, Place]:
     """`load_config`, and where each part of the config was written."""
-    config, place = load_model(path, GatewayConfig)
+    config, place = load_model(path, GatewayConfig, also=basic_reference_errors)
     problems = [f"{place(where)}: {message}" for where, message in config.reference_errors()]
     if problems:
         raise ConfigError(problems)

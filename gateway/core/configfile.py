@@ -214,8 +214,11 @@ Place = Callable[[Loc], str]
 """Names where a config path was written: `file:line: key.path`."""
 
 
-def load_model(path: Path | str, model: type[M]) -> tuple[M, Place]:
-    """Any YAML document validated as `model`, with problems at their file and line."""
+def load_model(path: Path | str, model: type[M],
+               also: Callable[[dict[str, Any]], list[tuple[Loc, str]]] | None = None
+               ) -> tuple[M, Place]:
+    """Any YAML document validated as `model`, with problems at their file and line; when
+    the schema fails, the problems `also` finds in the plain data are said with them."""
     path = Path(path)
     data, origins = load_yaml(path)
     if origins.problems:
@@ -233,7 +236,16 @@ def load_model(path: Path | str, model: type[M]) -> tuple[M, Place]:
         problems = []
         for error in exc.errors():
             problems.append(f"{place(_data_path(data, error['loc']))}: {_said(error)}")
-        raise ConfigError(_unique(problems)) from None
+        if also is not None:
+            problems += [f"{place(where)}: {message}" for where, message in also(data)]
+        raise ConfigError(sorted(_unique(problems), key=_by_line)) from None
+
+
+def _by_line(problem: str) -> tuple[str, int]:
+    """`file:line: ...` in the order of the files and their lines."""
+    file, _, rest = problem.partition(":")
+    line = rest.partition(":")[0]
+    return file, int(line) if line.isdigit() else 0
 
 
 _STARTED_AT = frozenset({"while scanning a simple key", "while parsing a flow sequence",

@@ -238,3 +238,26 @@ def test_a_missing_include_is_reported_where_it_is_written(tmp_path: Path) -> No
     assert problems(path) == [
         f"{path}:{line(text, 'gone.yaml')}: devices[1]: !include gone.yaml: no such file "
         f"({tmp_path / 'gone.yaml'})"]
+
+
+def test_schema_errors_duplicates_and_unknown_zones_come_in_one_report(tmp_path: Path) -> None:
+    path = tmp_path / "four.yaml"
+    path.write_text("""\
+site: {id: s1, name: School One, timezone: Asia/Shanghai}
+zones:
+  - {id: gate, name: Main gate}
+  - {id: gate, name: Gate again}
+devices:
+  - {id: pb-1, type: panic_button, name: Guard room alarm, zone: gaet}
+  - {id: pb-2, type: smoke_detector, name: A301 alarm, zone: gate}
+rules:
+  - {id: panic, select: {type: panic_button}, when: {point: pressed}, severity: urgent,
+     category: panic, title: "Alarm {device}"}
+api: {token: test-token-0001}
+""")
+    found = problems(path)
+    assert [p.split(": ")[0] for p in found] == [f"{path}:{n}" for n in (4, 6, 7, 9)]
+    assert found[0].endswith("zones[1].id: duplicate zone id 'gate'")
+    assert found[1].endswith("devices[0].zone: unknown zone 'gaet' (did you mean 'gate'?)")
+    assert "unknown type 'smoke_detector'" in found[2]
+    assert found[3].startswith(f"{path}:9: rules[0].severity:")

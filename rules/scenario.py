@@ -23,6 +23,7 @@ not before the previous step; for an expectation, the first not before `start`.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 from pathlib import Path
@@ -258,25 +259,50 @@ def recorded(path: Path, clockwork: Clockwork) -> list[Timed]:
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    expectation: Expectation
+    met: bool
+    instead: str = ""
+    """When not met: what happened instead."""
+
+
 def check(expectations: tuple[Expectation, ...], happenings: list[Happening],
-          clockwork: Clockwork) -> list[tuple[Expectation, bool]]:
-    """Each expectation and whether the replay met it."""
-    return [(expectation, _met(expectation, happenings, clockwork))
-            for expectation in expectations]
+          clockwork: Clockwork) -> list[Verdict]:
+    """Each expectation, whether the replay met it, and if not what happened instead."""
+    return [_verdict(expectation, happenings, clockwork) for expectation in expectations]
 
 
-def _met(expectation: Expectation, happenings: list[Happening], clockwork: Clockwork) -> bool:
+def _verdict(expectation: Expectation, happenings: list[Happening],
+             clockwork: Clockwork) -> Verdict:
     [(kind, target)] = expectation.kinds()
     negated = kind.startswith("not_")
     action = {"not_raised": "raised", "not_auto_resolved": "auto_resolved"}.get(kind, kind)
     at = (clockwork.resolve(expectation.at, clockwork.start)
           if expectation.at is not None else None)
-    found = [h for h in happenings
-             if h.action == action and target in (h.rule_id, h.key)
-             and expectation.device in (None, h.device_id)
-             and (at is None or abs(h.at - at) < 1.0)
-             and expectation.severity in (None, h.severity)
-             and expectation.drill in (None, h.drill)
-             and (expectation.forwarded_to is None
-                  or sorted(expectation.forwarded_to) == sorted(h.channels))]
-    return not found if negated else bool(found)
+    same = [h for h in happenings if h.action == action and target in (h.rule_id, h.key)]
+    checks: list[tuple[str, Callable[[Happening], bool], Callable[[Happening], str]]] = [
+        ("device", lambda h: expectation.device in (None, h.device_id),
+         lambda h: f"device {h.device_id}"),
+        ("at", lambda h: at is None or abs(h.at - at) < 1.0,
+         lambda h: f"at {clockwork.show(h.at)}"),
+        ("severity", lambda h: expectation.severity in (None, h.severity),
+         lambda h: f"severity {h.severity.value}"),
+        ("drill", lambda h: expectation.drill in (None, h.drill),
+         lambda h: f"drill={h.drill}"),
+        ("forwarded_to", lambda h: expectation.forwarded_to is None
+         or sorted(expectation.forwarded_to) == sorted(h.channels),
+         lambda h: f"forwarded to {','.join(h.channels) or 'nothing'}")]
+    found = [h for h in same if all(holds(h) for _, holds, _ in checks)]
+    if negated:
+        return Verdict(expectation, not found, "; ".join(
+            f"{action} at {clockwork.show(h.at)}" for h in found))
+    if found:
+        return Verdict(expectation, True)
+    if not same:
+        others = sorted({h.action for h in happenings if target in (h.rule_id, h.key)})
+        return Verdict(expectation, False, f"no {action} of {target}" + (
+            f" (it was: {', '.join(others)})" if others else " (nothing of it happened)"))
+    return Verdict(expectation, False, "; ".join(
+        f"{action} " + ", ".join(said(h) for _, holds, said in checks if not holds(h))
+        for h in same))

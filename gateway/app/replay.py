@@ -25,7 +25,15 @@ from gateway.core.configfile import did_you_mean
 from gateway.core.events import Event
 from gateway.core.modes import ModeError
 from gateway.store.config import StoreConfig
-from rules.scenario import Clockwork, Expectation, Happening, Scenario, Step, check, timed_steps
+from rules.scenario import (
+    Clockwork,
+    Happening,
+    Scenario,
+    Step,
+    Verdict,
+    check,
+    timed_steps,
+)
 
 SCENARIO_COMMANDS: dict[str, type[Command]] = {
     "ack": Acknowledge, "resolve": Resolve, "close": Close}
@@ -34,13 +42,13 @@ SCENARIO_COMMANDS: dict[str, type[Command]] = {
 @dataclass(frozen=True, slots=True)
 class Replay:
     happenings: list[Happening]
-    verdicts: list[tuple[Expectation, bool]]
+    verdicts: list[Verdict]
     clockwork: Clockwork
     problems: list[str]
 
     @property
     def passed(self) -> bool:
-        return not self.problems and all(met for _, met in self.verdicts)
+        return not self.problems and all(verdict.met for verdict in self.verdicts)
 
 
 async def replay(config: GatewayConfig, scenario: Scenario, base: Path) -> Replay:
@@ -144,7 +152,8 @@ def report(scenario: Scenario, result: Replay) -> list[str]:
         lines.append(f"  {show(happening.at)}  {happening.action:<13} {happening.key:<40} "
                      f"{happening.severity.value:<8} {happening.title}{drill}{note}{sent}")
     lines += [f"  problem: {problem}" for problem in result.problems]
-    for expectation, met in result.verdicts:
-        lines.append(f"  {'ok  ' if met else 'FAIL'}  {expectation.describe()}")
+    for verdict in result.verdicts:
+        lines.append(f"  {'ok  ' if verdict.met else 'FAIL'}  {verdict.expectation.describe()}"
+                     + (f"  — instead: {verdict.instead}" if verdict.instead else ""))
     lines.append(f"  {'passed' if result.passed else 'FAILED'}")
     return lines

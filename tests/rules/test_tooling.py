@@ -151,8 +151,26 @@ expect:
 """)
     code, output = run("rules", "test", "--config", str(SCHOOL), str(scenario))
     assert code == 1
-    assert "FAIL  raised rooftop-door-night device=gs-a-roof at=21:00" in output
+    assert ("FAIL  raised rooftop-door-night device=gs-a-roof at=21:00  — instead: no raised "
+            "of rooftop-door-night (nothing of it happened)") in output
     assert "0 of 1 scenario(s) passed" in output
+
+
+def test_a_failed_expectation_says_what_happened_instead(tmp_path: Path) -> None:
+    scenario = tmp_path / "close.yaml"
+    scenario.write_text("""name: the rooftop door at night, expected at the wrong time and severity
+start: "2026-10-14 22:00"
+steps:
+  - {at: "22:10", device: gs-a-roof, point: open, value: true}
+run_until: "22:30"
+expect:
+  - {raised: rooftop-door-night, at: "22:05", severity: critical}
+  - {not_raised: rooftop-door-night}
+""")
+    code, output = run("rules", "test", "--config", str(SCHOOL), str(scenario))
+    assert code == 1
+    assert ("instead: raised at 2026-10-14 22:10:00, severity high") in output, output
+    assert "FAIL  not_raised rooftop-door-night  — instead: raised at 2026-10-14 22:10:00" in output
 
 
 def test_a_recorded_sequence_replays_like_a_scripted_one(tmp_path: Path) -> None:

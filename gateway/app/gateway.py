@@ -27,10 +27,12 @@ from gateway.core.clock import Clock, SystemClock, sleep_until
 from gateway.core.events import Availability, Event
 from gateway.core.feed import AlertFeed
 from gateway.core.health import Health, Tracker, task_health
+from gateway.core.linkage import PoliceStatus
 from gateway.core.modes import ModeBook
 from gateway.core.repositories import ForwardJob, Store
 from gateway.devices.registry import DeviceRegistry
 from gateway.forwarding.channels import build_channel
+from gateway.forwarding.signed_http import SignedHttpConfig
 from gateway.forwarding.worker import OutboxWorker
 from gateway.modes.service import ModeService
 from gateway.store.open import open_store
@@ -86,6 +88,9 @@ class Gateway:
         self._escalator: Escalator | None = None
         self.video: VideoAnalyticsAdapter | None = None
         self._evidence: EvidenceLinker | None = None
+        self._accept_within = {c.id: c.accept_within_s for c in config.channels
+                               if isinstance(c, SignedHttpConfig) and c.accept_within_s}
+        self._watches: set[asyncio.Task[None]] = set()
         self._zones = {zone.id: zone for zone in config.zones}
         self._devices = {device.id: device for device in config.devices}
 
@@ -123,8 +128,7 @@ class Gateway:
         # Without forwarding (rule replays), jobs are queued in the outbox and stay there.
         self.workers = [OutboxWorker(build_channel(cfg, self.clock), self.store.outbox, self.clock,
                                      Backoff(cfg.retry.initial_s, cfg.retry.max_s),
-                                     self._linkage_refused,
-                                     self.metrics.delivery.labels(cfg.id).observe)
+                                     self._linkage_refused, self._delivered)
                         for cfg in self.config.channels] if self._forward else []
         for worker in self.workers:
             await worker.channel.start()
@@ -180,6 +184,7 @@ class Gateway:
         if self._evidence is not None:
             await self._evidence.stop()
         await _cancel(self._adapter_tasks)
+        await _cancel(list(self._watches))
         await self.bus.drain()
         if self._manager is not None:
             await self._manager.drain()
@@ -225,6 +230,33 @@ class Gateway:
             message=f"{job.idempotency_key}: {reason}. Pass the alert on by phone.",
             location=refused.location, latching=True, ts=self.clock.now(),
             drill=refused.drill))
+
+    def _delivered(self, job: ForwardJob, now: float) -> None:
+        self.metrics.delivery.labels(job.channel).observe(now - job.created_at)
+        within = self._accept_within.get(job.channel)
+        if within is not None and job.revision == 1:
+            task = asyncio.create_task(self._expect_accepted(job, within),
+                                       name=f"accept-watch {job.idempotency_key}")
+            self._watches.add(task)
+            task.add_done_callback(self._watches.discard)
+
+    async def _expect_accepted(self, job: ForwardJob, within_s: float) -> None:
+        """The platform did not accept the alert in time: the control room calls them."""
+        await self.clock.sleep(within_s)
+        alert = await self.store.alerts.get(job.alert_id)
+        if alert is None or not alert.active or any(
+                s.channel == job.channel and s.status is PoliceStatus.ACCEPTED
+                for s in alert.linkage):
+            return
+        log.warning("linkage %s has not accepted alert %s within %g s", job.channel,
+                    alert.id, within_s)
+        self.manager.submit(AlertSpec(
+            key=f"linkage-unaccepted:{job.channel}:{alert.id}", rule_id="linkage-unaccepted",
+            site=alert.site, device_id=alert.device_id, zone=alert.zone,
+            category=alert.category, severity=alert.severity,
+            title=f"公安未接警 {job.channel} has not accepted in {within_s:g} s: {alert.title}",
+            message="No `accepted` came back: call the police (110) and give them the alert.",
+            location=alert.location, latching=True, ts=self.clock.now(), drill=alert.drill))
 
     def _alert_raised(self, alert: Alert, spec: AlertSpec) -> None:
         if self._evidence is not None:

@@ -12,11 +12,12 @@ from pydantic import Field
 from gateway.core.clock import Clock
 from gateway.forwarding.cap_channel import CapChannel, CapChannelConfig
 from gateway.forwarding.channel import Channel
+from gateway.forwarding.dc09_channel import SiaDc09Channel, SiaDc09ChannelConfig
 from gateway.forwarding.file_channel import FileChannel, FileChannelConfig
 from gateway.forwarding.http_channel import PoliceHttpChannel, PoliceHttpChannelConfig
 
-ChannelConfig = Annotated[PoliceHttpChannelConfig | FileChannelConfig | CapChannelConfig,
-                          Field(discriminator="type")]
+ChannelConfig = Annotated[PoliceHttpChannelConfig | FileChannelConfig | CapChannelConfig
+                          | SiaDc09ChannelConfig, Field(discriminator="type")]
 """One entry of the config's `channels:` list, chosen by its `type:`."""
 
 ChannelFactory = Callable[[Any, Clock], Channel]
@@ -25,6 +26,7 @@ CHANNELS: dict[type[Any], ChannelFactory] = {
     PoliceHttpChannelConfig: PoliceHttpChannel,
     FileChannelConfig: FileChannel,
     CapChannelConfig: CapChannel,
+    SiaDc09ChannelConfig: SiaDc09Channel,
 }
 """Invariant: its keys are exactly the members of `ChannelConfig` (checked at import)."""
 

@@ -41,6 +41,10 @@ class SignedHttpConfig(StrictModel):
     tls: ClientTlsConfig | None = Field(default=None, description="TLS and mutual-TLS settings.")
     retry: RetryConfig = Field(default_factory=RetryConfig, description="Retry backoff.")
     forward_drills: bool = Field(default=False, description="Also forward drill alerts.")
+    accept_within_s: float | None = Field(
+        default=None, gt=0, description="Raise an alert when the platform has not said "
+        "`accepted` this long after an alert was first delivered (it sends statuses back: "
+        "docs/linkage.md); none: do not watch.")
 
 
 class SignedPoster:

@@ -31,9 +31,10 @@ class OutboxWorker:
     def __init__(self, channel: Channel, outbox: OutboxRepository, clock: Clock,
                  backoff: Backoff,
                  on_rejected: Callable[[ForwardJob, str], None] = lambda job, why: None,
-                 on_delivered: Callable[[float], None] = lambda _seconds: None) -> None:
+                 on_delivered: Callable[[ForwardJob, float], None] = lambda _job, _now: None
+                 ) -> None:
         """`on_rejected` hears of each job the receiver refused for good (parked);
-        `on_delivered` of how long each delivered job waited since it was stored."""
+        `on_delivered` of each job delivered, and when."""
         self.channel = channel
         self._on_rejected = on_rejected
         self._on_delivered = on_delivered
@@ -79,7 +80,7 @@ class OutboxWorker:
             now = self._clock.now()
             await self._outbox.mark_delivered(job, receipt.receipt_id, now)
             self.delivered += 1
-            self._on_delivered(now - job.created_at)
+            self._on_delivered(job, now)
             self._backoff.reset()
             self._recovered(now)
 

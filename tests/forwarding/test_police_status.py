@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from gateway.alerts.workflow import Acknowledge, Actor, Resolve
 from gateway.app.api.app import create_api
 from gateway.app.config import load_config
 from gateway.app.gateway import Gateway
@@ -157,3 +158,52 @@ async def test_the_police_simulator_answers_back_through_the_real_api(tmp_path: 
             assert [code for _, _, code in reporter.sent] == [200, 200, 200]
     finally:
         await police.stop()
+
+
+async def test_an_alert_the_police_do_not_accept_in_time_is_raised_to_call_them(
+        tmp_path: Path) -> None:
+    clock = VirtualClock(T0)
+    police = PoliceSimulator(SECRET.decode(), clock=clock)
+    await police.start()
+    try:
+        path = tmp_path / "gateway.yaml"
+        path.write_text(CONFIG.replace("DB", str(tmp_path / "gw.db")).replace(
+            'url: "http://127.0.0.1:9/alerts",', f'url: "{police.url}", accept_within_s: 30,'))
+        async with Gateway(load_config(path), clock, run_adapters=False) as gateway:
+            accepted_in_time = await raised(gateway)
+            press(gateway, "pb-2", False)
+            for _ in range(100):  # both first documents delivered
+                if not await gateway.store.outbox.backlog():
+                    break
+                await asyncio.sleep(0.02)
+            answer = await post(gateway, *signed(
+                {"alert_id": accepted_in_time, "status": "accepted"}, "a-1", at=clock.now()))
+            assert answer.status_code == 200
+            await clock.advance(31)
+            await gateway.settle()
+            assert not [a for a in await gateway.store.alerts.newest()
+                        if a.rule_id == "linkage-unaccepted"]
+            # a second alert nobody accepts
+            await gateway.manager.act(accepted_in_time, Acknowledge(), Actor("li.wei"))
+            await gateway.manager.act(accepted_in_time, Resolve(), Actor("li.wei"))
+            unaccepted = await raised_again(gateway)
+            for _ in range(100):
+                if not await gateway.store.outbox.backlog():
+                    break
+                await asyncio.sleep(0.02)
+            await clock.advance(31)
+            await gateway.settle()
+            [watch] = [a for a in await gateway.store.alerts.newest()
+                       if a.rule_id == "linkage-unaccepted"]
+            assert watch.key == f"linkage-unaccepted:police:{unaccepted}"
+            assert watch.latching and watch.channels == ()
+            assert watch.title.startswith("公安未接警 police has not accepted in 30 s")
+    finally:
+        await police.stop()
+
+
+async def raised_again(gateway: Gateway) -> str:
+    press(gateway, "pb-2")
+    await gateway.settle()
+    return next(a.id for a in await gateway.store.alerts.newest()
+                if a.rule_id == "panic" and a.active)

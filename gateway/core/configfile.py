@@ -58,6 +58,11 @@ def _dotted(path: Loc) -> str:
     return text or "(top)"
 
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser where PyYAML has it: a site of 10,000 devices parses in a second, not
+ten; the nodes carry their lines alike."""
+
+
 def load_yaml(path: Path) -> tuple[Any, _Origins]:
     """Parse `path` into plain data and the origin of every key."""
     origins = _Origins()
@@ -75,7 +80,7 @@ def _load_file(path: Path, at: Loc, origins: _Origins, seen: set[Path],
     except OSError as exc:
         origins.problems.append(f"{file}:0: {_dotted(at)}: cannot read: {exc.strerror}")
         return None
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -176,6 +181,9 @@ class _Builder:
         return _load_file(target, path, self.origins, self.seen, list_index)
 
     def _environment(self, value: str, node: yaml.ScalarNode, path: Loc) -> str:
+        if "${" not in value:
+            return value
+
         def substitute(match: re.Match[str]) -> str:
             name, default = match.group(1), match.group(2)
             if name not in os.environ and default is not None:

@@ -216,7 +216,7 @@ export function App() {
       silenced: () => [...silenced],
       queue: () => ordered.main.map((a) => a.id),
       status: () => status,
-      restartStream: () => stream.current?.start(),
+      restartStream: () => stream.current?.restart(),
     };
   }, [playing, silenced, ordered, status]);
 

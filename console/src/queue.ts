@@ -12,9 +12,11 @@ export function isUnacknowledged(alert: Alert): boolean {
   return alert.state === "open" || alert.cleared_unseen;
 }
 
-/** In the queue: active, or cleared by itself with nobody having acknowledged it. */
+/** In the queue: active; cleared by itself with nobody having acknowledged it; or a latched
+ * alert (panic, fire) resolved and waiting for a supervisor to close it. */
 export function inQueue(alert: Alert): boolean {
-  return alert.state === "open" || alert.state === "acknowledged" || alert.cleared_unseen;
+  return alert.state === "open" || alert.state === "acknowledged" || alert.cleared_unseen
+    || (alert.latching && alert.state === "resolved");
 }
 
 export function isSnoozed(alert: Alert, now: number): boolean {

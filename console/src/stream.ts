@@ -68,6 +68,11 @@ export class LiveStream {
     source.addEventListener("reset", () => this.handlers.onResync("reset"));
   }
 
+  /** Connect again from the last change heard (the server fills in what was missed). */
+  restart(): void {
+    this.start(this.lastId);
+  }
+
   stop(): void {
     this.source?.close();
     this.source = null;

@@ -109,8 +109,9 @@ class AlertRepository(Protocol):
         ...
 
     async def queue(self, limit: int = 1000) -> list[Alert]:
-        """What operators must see: the active alerts, and those that cleared by
-        themselves before anyone acknowledged them; the newest first."""
+        """What operators must see: the active alerts, those that cleared by themselves
+        before anyone acknowledged them, and latched ones resolved but not yet closed (a
+        supervisor closes them); the newest first."""
         ...
 
     async def counts(self) -> dict[tuple[str, str], int]:

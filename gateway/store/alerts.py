@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.core.alerts import (
@@ -200,7 +200,9 @@ class SqlAlerts:
 
     async def queue(self, limit: int = 1000) -> list[Alert]:
         query = (select(*_ALERT)
-                 .where(or_(alerts.c.state.in_(_ACTIVE), alerts.c.cleared_unseen == 1))
+                 .where(or_(alerts.c.state.in_(_ACTIVE), alerts.c.cleared_unseen == 1,
+                            and_(alerts.c.latching == 1,
+                                 alerts.c.state == AlertState.RESOLVED.value)))
                  .order_by(alerts.c.raised_at.desc()).limit(limit))
         return await self._db.run(lambda c: [row_alert(r) for r in c.execute(query)])
 

@@ -90,6 +90,8 @@ async def test_the_procedure_blocks_resolving_until_its_required_steps_are_done(
                                       json={"reason": "real", "note": "民警已到场"},
                                       headers=csrf)
             assert (resolved.json()["state"], resolved.json()["closure"]) == ("resolved", "real")
+            queue = (await api.get("/alerts?state=queue")).json()  # latched: until closed
+            assert [a["id"] for a in queue] == [alert_id]
             detail = (await api.get(f"/alerts/{alert_id}")).json()
             assert [s["by"] for s in detail["checklist"]] == [None, "operator", "operator"]
             assert [(h["action"], h["note"]) for h in detail["history"]][2:] == [

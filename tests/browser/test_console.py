@@ -174,14 +174,14 @@ async def test_on_a_phone_in_english_keys_acknowledge_and_a_lost_stream_shows_no
                 await page.wait_for_selector(
                     "#alerts [data-alert-id] [data-testid=state][data-state=acknowledged]")
 
-                await page.route("**/stream", lambda route: route.abort())
+                await page.route("**/stream*", lambda route: route.abort())
                 await page.evaluate("window.__console.restartStream()")
                 banner = page.locator("#not-live")
                 await banner.wait_for(timeout=6000)
                 assert "NOT LIVE" in await banner.inner_text()
                 assert await banner.get_attribute("role") == "alert"
                 await page.screenshot(path=str(shots / "console-not-live.png"))
-                await page.unroute("**/stream")
+                await page.unroute("**/stream*")
                 await banner.wait_for(state="detached", timeout=15000)
                 assert errors == []
             finally:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import tzinfo
 
+from gateway.alerts.flood import FloodGate
 from gateway.alerts.workflow import (
     Actor,
     AlertActionError,
@@ -68,7 +69,7 @@ class AlertManager:
                  on_changed: Callable[[Alert], None] = lambda _alert: None,
                  on_store_error: Callable[[str], None] = lambda _reason: None,
                  checklists: Callable[[AlertSpec], Checklist] = lambda _spec: NO_CHECKLIST,
-                 snooze_max_minutes: float = 15.0) -> None:
+                 snooze_max_minutes: float = 15.0, flood: FloodGate | None = None) -> None:
         self._alerts = alerts
         self._clock = clock
         self._tz = tz
@@ -83,6 +84,7 @@ class AlertManager:
         self._evidence_base_url = evidence_base_url
         self._checklists = checklists
         self._snooze_max_minutes = snooze_max_minutes
+        self._flood = flood
         self._queue: asyncio.Queue[Outcome | Callable[[], None]] = asyncio.Queue()
         self._active_keys: set[str] = set()
         self._retry = Backoff(0.2, 5.0)
@@ -112,8 +114,8 @@ class AlertManager:
             while len(taken) < BATCH and not self._queue.empty():
                 taken.append(self._queue.get_nowait())
             try:
-                outcomes = self._worth_applying(
-                    [item for item in taken if isinstance(item, AlertSpec | ClearSpec)])
+                outcomes = self._worth_applying(self._admitted(
+                    [item for item in taken if isinstance(item, AlertSpec | ClearSpec)]))
                 if outcomes:
                     await self._apply_until_stored(outcomes)
                 for item in taken:
@@ -125,6 +127,14 @@ class AlertManager:
             finally:
                 for _ in taken:
                     self._queue.task_done()
+
+    def _admitted(self, outcomes: list[Outcome]) -> list[Outcome]:
+        """Through the flood gate: many alerts of one rule at once become one incident."""
+        if self._flood is None:
+            return outcomes
+        flood = self._flood
+        return [admitted for outcome in outcomes
+                for admitted in flood.admit(outcome, self._active_keys.__contains__)]
 
     def _worth_applying(self, outcomes: list[Outcome]) -> list[Outcome]:
         """Raises, and clears of keys that are active or raised before them here."""
@@ -243,9 +253,12 @@ class AlertManager:
             return self._change(alert, created=True, action="raised", from_state=None,
                                 actor=SYSTEM, note="", now=now)
         severity = max(current.severity, spec.severity, key=lambda s: s.rank)
+        # The title and message say what the latest signal says (a temperature now, how
+        # many members a flood has).
         alert = replace(current, event_count=current.event_count + 1,
                         last_event_at=spec.ts or now, severity=severity,
-                        revision=current.revision + 1,
+                        revision=current.revision + 1, title=spec.title,
+                        title_en=spec.title_en, message=spec.message,
                         evidence=current.evidence + spec.evidence)
         return self._change(alert, created=False, action="repeated",
                             from_state=current.state.value, actor=SYSTEM, note="", now=now)

@@ -15,6 +15,7 @@ from adapters.video import find_video_adapter
 from adapters.video.adapter import VideoAnalyticsAdapter
 from gateway.accounts.service import AccountService, SessionPolicy
 from gateway.alerts.escalation import Escalator
+from gateway.alerts.flood import FloodGate
 from gateway.alerts.manager import AlertManager
 from gateway.alerts.procedures import SopBook
 from gateway.app.config import GatewayConfig
@@ -108,14 +109,17 @@ class Gateway:
 
     def place(self, alert: Alert) -> Place:
         """The names a receiver needs beside the alert's ids."""
-        zone = self._zones.get(alert.zone)
-        device = self._devices.get(alert.device_id)
+        return self.place_of(alert.zone, alert.device_id)
+
+    def place_of(self, zone_id: str, device_id: str) -> Place:
+        zone = self._zones.get(zone_id)
+        device = self._devices.get(device_id)
         return Place(
             site_name=self.config.site.name,
-            zone_name=zone.name if zone else alert.zone,
+            zone_name=zone.name if zone else zone_id,
             building=zone.building if zone else "",
             floor=zone.floor if zone else "",
-            device_name=device.name if device else alert.device_id,
+            device_name=device.name if device else device_id,
             device_type=device.type if device else "",
             point=zone.point if zone else None,
             polygon=tuple(zone.polygon or ()) if zone else (),
@@ -139,7 +143,7 @@ class Gateway:
             on_raised=self._alert_raised,
             evidence_base_url=self.config.api.base_url() + "/",
             on_changed=self._alert_changed, on_store_error=self._store_failed,
-            checklists=self.sops.checklist,
+            checklists=self.sops.checklist, flood=FloodGate(self.place_of),
             snooze_max_minutes=self.config.console.snooze_max_minutes)
         await self._manager.load()
         for outcome in self.engine.start(self.clock.now(), await self.store.held.load()):

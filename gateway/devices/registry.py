@@ -25,6 +25,8 @@ from gateway.core.modes import ModeBook
 log = logging.getLogger(__name__)
 
 MISSED_INTERVALS = 2
+LOGGED_ONE_BY_ONE = 5
+"""More devices than this going offline in one check are logged in one line."""
 
 
 @dataclass
@@ -110,18 +112,25 @@ class DeviceRegistry:
         """Mark devices that missed their heartbeats offline; returns the next deadline."""
         now = self._clock.now()
         next_deadline: float | None = None
+        silent: list[DeviceState] = []
         for state in self.devices.values():
             self._follow_maintenance(state, now)
             deadline = state.silence_deadline()
             if deadline is None:
                 continue
             if deadline <= now:
-                log.warning("device %s is offline: nothing heard for %.0f s", state.id,
-                            now - (state.last_seen or state.watched_since))
+                silent.append(state)
                 self._announce(state, Availability.OFFLINE, now,
                                f"missed {MISSED_INTERVALS} heartbeats")
             elif next_deadline is None or deadline < next_deadline:
                 next_deadline = deadline
+        if len(silent) > LOGGED_ONE_BY_ONE:  # many at once: one line, not thousands
+            log.warning("%d devices went offline together (%s, ...): nothing heard for "
+                        "%d heartbeat intervals", len(silent),
+                        ", ".join(s.id for s in silent[:LOGGED_ONE_BY_ONE]), MISSED_INTERVALS)
+        for state in silent if len(silent) <= LOGGED_ONE_BY_ONE else ():
+            log.warning("device %s is offline: nothing heard for %.0f s", state.id,
+                        now - (state.last_seen or state.watched_since))
         return next_deadline
 
     async def supervise(self) -> None:

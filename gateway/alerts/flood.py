@@ -1,0 +1,113 @@
+"""One incident for an alarm flood: when a rule fires for many devices at once (a switch,
+a power supply or the broker fails, and a thousand devices go silent together), the
+control room gets one alert that names the likely common cause and counts its members,
+not a thousand.
+
+The first alerts of a rule within the window are raised as they come (nobody knows yet it
+is a flood); from the `threshold`-th on, new alerts of that rule are folded into the rule's
+flood incident instead. Latching alerts (panic, fire) are never folded: each is a person or
+a fire. The incident clears once every folded member has cleared.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from gateway.core.alerts import AlertSpec, ClearSpec, Outcome, Place
+
+WINDOW_S = 30.0
+THRESHOLD = 10
+
+
+@dataclass
+class _Flood:
+    members: dict[str, AlertSpec] = field(default_factory=dict)
+    """Folded alert keys and the spec each would have raised."""
+    last_at: float = 0.0
+    """When its latest member came: a window later, the flood is over (its incident stays
+    until the members clear) and a device failing then fails on its own."""
+
+
+class FloodGate:
+    """Decides, for each outcome in order, what reaches the alerts (pure but for its own
+    memory of the recent raises; called on the loop)."""
+
+    def __init__(self, places: Callable[[str, str], Place], window_s: float = WINDOW_S,
+                 threshold: int = THRESHOLD) -> None:
+        self._places = places
+        self._window_s = window_s
+        self._threshold = threshold
+        self._recent: dict[str, deque[float]] = {}
+        self._floods: dict[str, _Flood] = {}
+        self._folded: dict[str, str] = {}
+        """Member key -> the rule whose flood holds it."""
+
+    def admit(self, outcome: Outcome, active: Callable[[str], bool]) -> list[Outcome]:
+        """What to apply for `outcome`: itself, or the flood incident it joins or leaves.
+        `active(key)` says whether an alert of that key is active already."""
+        if isinstance(outcome, ClearSpec):
+            return self._cleared(outcome)
+        if outcome.latching or active(outcome.key) or outcome.key.startswith("flood:"):
+            return [outcome]
+        rule = outcome.rule_id
+        if outcome.key in self._folded:
+            return []  # a member repeating itself: the incident already counts it
+        now = outcome.ts
+        flood = self._floods.get(rule)
+        if flood is None or now - flood.last_at > self._window_s:
+            recent = self._recent.setdefault(rule, deque())
+            while recent and recent[0] < now - self._window_s:
+                recent.popleft()
+            recent.append(now)
+            if len(recent) < self._threshold:
+                return [outcome]
+            recent.clear()
+            if flood is None:
+                flood = self._floods[rule] = _Flood()
+        flood.last_at = now
+        flood.members[outcome.key] = outcome
+        self._folded[outcome.key] = rule
+        count = len(flood.members)
+        if count & (count - 1) and count != 1:  # said at 1, 2, 4, 8, ... members
+            return []
+        return [self._incident(rule, flood, outcome)]
+
+    def _cleared(self, clear: ClearSpec) -> list[Outcome]:
+        rule = self._folded.pop(clear.key, None)
+        if rule is None:
+            return [clear]
+        flood = self._floods[rule]
+        del flood.members[clear.key]
+        if flood.members:
+            return []
+        del self._floods[rule]
+        self._recent.pop(rule, None)
+        return [ClearSpec(f"flood:{rule}", clear.ts, "every member cleared")]
+
+    def _incident(self, rule: str, flood: _Flood, latest: AlertSpec) -> AlertSpec:
+        members = list(flood.members.values())
+        places = [self._places(member.zone, member.device_id) for member in members]
+        cause = _common_cause(places)
+        count = len(members)
+        named = ", ".join(p.device_name for p in places[:10]) + (
+            f" and {count - 10} more" if count > 10 else "")
+        return replace(
+            latest, key=f"flood:{rule}", device_id=latest.device_id,
+            title=f"同时告警 {count}+ 处：{cause} · {count}+ at once: {latest.title}",
+            message=f"Likely common cause: {cause}. Its members are not raised one by one: "
+                    f"{named}.",
+            location=cause, escalation=(), evidence=(), snapshot=())
+
+
+def _common_cause(places: list[Place]) -> str:
+    """The narrowest thing most members share: a zone, else a building, else a device
+    type, else the site."""
+    for attribute in ("zone_name", "building", "device_type"):
+        counted = Counter(str(getattr(p, attribute)) for p in places if getattr(p, attribute))
+        if counted:
+            value, count = counted.most_common(1)[0]
+            if count * 2 > len(places):
+                return value
+    return places[0].site_name if places else "?"

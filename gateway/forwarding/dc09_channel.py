@@ -247,10 +247,12 @@ class SiaDc09Channel:
                 except DeliveryError as exc:
                     self._failed(str(exc))
                     raise
-                self._answered()
+                self._last_answer = self._clock.now()
                 if answer.id in ("ACK", "RSP"):
+                    self._answered()
                     return _Exchange(answer, naks)
-                if answer.id == "DUH":  # the worker logs and parks it
+                if answer.id == "DUH":  # the link is fine; the worker logs and parks the job
+                    self._answered()
                     raise DeliveryRejected(f"DUH: receiver cannot use {frame.data!r} "
                                            f"[{self._where}]")
                 naks += 1
@@ -324,12 +326,13 @@ class SiaDc09Channel:
                 self._last_answer = self._clock.now()  # next probe one interval later
                 self._failed(f"NULL supervision: {exc}")
                 return False
-            self._answered()
+            self._last_answer = self._clock.now()
             if answer.id in ("ACK", "RSP"):
                 self.nulls_acked += 1
+                self._answered()
                 return True
-            log.warning("DC-09 receiver %s answered %s to a NULL message", self._where,
-                        answer.id)
+            skew = _skew(answer, self._clock.now()) if answer.id == "NAK" else ""
+            self._failed(f"NULL supervision: answered {answer.id}{skew} [{self._where}]")
             return False
 
     def _answered(self) -> None:

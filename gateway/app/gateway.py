@@ -21,7 +21,7 @@ from gateway.alerts.procedures import SopBook
 from gateway.app.config import GatewayConfig
 from gateway.app.evidence import EvidenceLinker
 from gateway.app.metrics import GatewayMetrics
-from gateway.core.alerts import Alert, AlertSpec, Category, Place, Severity
+from gateway.core.alerts import Alert, AlertSpec, Category, ClearSpec, Place, Severity
 from gateway.core.backoff import Backoff
 from gateway.core.bus import EventBus
 from gateway.core.clock import Clock, SystemClock, sleep_until
@@ -41,6 +41,11 @@ from rules.compiled import CompiledRuleEngine
 from rules.engine import RuleEngine
 
 log = logging.getLogger(__name__)
+
+LINKAGE_OFFLINE_S = 30.0
+"""A linkage channel failing this long raises `linkage-offline` (GB/T 28181 practice: three
+missed keepalives)."""
+LINKAGE_CHECK_S = 5.0
 
 
 class Gateway:
@@ -158,6 +163,8 @@ class Gateway:
         self._spawn(self._rule_timers(), "rule-timers")
         self._spawn(self.mode_service.run(), "modes")
         self._spawn(self.metrics.watch_loop(), "loop-lag")
+        if self.workers:
+            self._spawn(self._watch_linkage(), "linkage-watch")
         for worker in self.workers:
             self._spawn(worker.run(), f"outbox:{worker.channel.id}")
         if self._run_adapters:
@@ -234,6 +241,33 @@ class Gateway:
             message=f"{job.idempotency_key}: {reason}. Pass the alert on by phone.",
             location=refused.location, latching=True, ts=self.clock.now(),
             drill=refused.drill))
+
+    async def _watch_linkage(self) -> None:
+        """A linkage channel out of order for `LINKAGE_OFFLINE_S` raises its own alert (the
+        police or the alarm centre no longer hear the school); it clears when it is back."""
+        offline: set[str] = set()
+        while True:
+            now = self.clock.now()
+            for worker in self.workers:
+                channel = worker.channel.id
+                health = worker_health(worker)
+                key = f"linkage-offline:{channel}"
+                if not health.is_ok and now - health.since >= LINKAGE_OFFLINE_S:
+                    if channel not in offline:
+                        offline.add(channel)
+                        log.error("linkage %s offline since %.0f s: %s", channel,
+                                  now - health.since, health.reason)
+                        self.manager.submit(AlertSpec(
+                            key=key, rule_id="linkage-offline", site=self.config.site.id,
+                            device_id=f"channel:{channel}", zone="",
+                            category=Category.DEVICE_HEALTH, severity=Severity.HIGH,
+                            title=f"联动中断 Linkage {channel} offline",
+                            message=f"{health.reason}. Alerts wait in the outbox; pass "
+                                    "urgent ones on by phone.", ts=now))
+                elif health.is_ok and channel in offline:
+                    offline.discard(channel)
+                    self.manager.submit(ClearSpec(key, now, "linkage back"))
+            await self.clock.sleep(LINKAGE_CHECK_S)
 
     def _delivered(self, job: ForwardJob, now: float) -> None:
         self.metrics.delivery.labels(job.channel).observe(now - job.created_at)

@@ -17,8 +17,10 @@ from gateway.app.api.app import create_api
 from gateway.app.config import load_config
 from gateway.app.gateway import Gateway
 from gateway.app.runner import serving
+from gateway.core.alerts import ACTIVE_STATES, Alert, Severity
 from gateway.core.clock import VirtualClock
 from gateway.core.signing import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from simulators.police.receiver import Mode
 from simulators.police.server import PoliceSimulator
 from simulators.police.status import StatusPlan
 from tests.core.test_alerts import press
@@ -207,3 +209,38 @@ async def raised_again(gateway: Gateway) -> str:
     await gateway.settle()
     return next(a.id for a in await gateway.store.alerts.newest()
                 if a.rule_id == "panic" and a.active)
+
+
+async def test_a_linkage_that_stops_answering_raises_its_own_alert_until_it_is_back(
+        tmp_path: Path) -> None:
+    clock = VirtualClock(T0)
+    police = PoliceSimulator(SECRET.decode(), clock=clock)
+    await police.start()
+    try:
+        path = tmp_path / "gateway.yaml"
+        path.write_text(CONFIG.replace("DB", str(tmp_path / "gw.db")).replace(
+            "http://127.0.0.1:9/alerts", police.url))
+        await police.set_mode(Mode(mode="refuse"))
+        async with Gateway(load_config(path), clock, run_adapters=False) as gateway:
+            await raised(gateway)
+
+            async def offline() -> list[Alert]:
+                return [a for a in await gateway.store.alerts.newest(ACTIVE_STATES)
+                        if a.rule_id == "linkage-offline"]
+            await clock.advance(10)
+            assert await offline() == []  # a hiccup is not an outage
+            for _ in range(8):
+                await clock.advance(5)
+                await gateway.settle()
+            [alert] = await offline()
+            assert (alert.key, alert.severity) == ("linkage-offline:police", Severity.HIGH)
+            await police.set_mode(Mode(mode="ok"))
+            for _ in range(10):
+                await clock.advance(5)
+                await gateway.settle()
+                if not await offline():
+                    break
+            assert await offline() == []
+            assert len(police.received) == 1  # and what waited was delivered
+    finally:
+        await police.stop()

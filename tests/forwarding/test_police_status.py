@@ -150,8 +150,8 @@ async def test_the_police_simulator_answers_back_through_the_real_api(tmp_path: 
             alert_id = await raised(running.gateway)
             for _ in range(200):
                 alert = await running.gateway.store.alerts.get(alert_id)
-                if alert is not None and len(alert.linkage) == 3:
-                    break
+                if alert is not None and len(alert.linkage) == 3 and len(reporter.sent) == 3:
+                    break  # stored, and the simulator has read the third answer
                 await asyncio.sleep(0.02)
             assert alert is not None
             assert [s.status.value for s in alert.linkage] == ["accepted", "dispatched",

@@ -47,6 +47,17 @@ RESOURCES = """() => performance.getEntriesByType('resource')
              Math.round(r.duration)])
   .sort((a, b) => (b[1] + b[2]) - (a[1] + a[2])).slice(0, 8)"""
 
+# Installed before each load: when the queue first holds `N` rows, and when the frame that
+# shows them has been painted (ms since the navigation started).
+QUEUE_SHOWN = """(function (rows) {
+  new MutationObserver((_, observer) => {
+    if (document.querySelectorAll('[data-alert-id]').length < rows) return;
+    observer.disconnect();
+    window.__queueInDom = performance.now();
+    requestAnimationFrame(() => setTimeout(() => { window.__queuePainted = performance.now(); }));
+  }).observe(document, {subtree: true, childList: true});
+})(%d)"""
+
 # Records, in the page, when each alert row first appears (epoch milliseconds).
 OBSERVER = """() => {
   window.__seen = {};
@@ -153,13 +164,13 @@ async def run(alerts: int) -> dict[str, Any]:
                     await page.wait_for_function(
                         f"document.querySelectorAll('[data-alert-id]').length >= "
                         f"{BACKGROUND_ALERTS}", timeout=30_000)
+                    await page.add_init_script(QUEUE_SHOWN % BACKGROUND_ALERTS)
                     renders = []
                     for _ in range(RELOADS):
                         await page.reload()
-                        await page.wait_for_function(
-                            f"document.querySelectorAll('[data-alert-id]').length >= "
-                            f"{BACKGROUND_ALERTS}", timeout=30_000, polling=5)
-                        renders.append(float(await page.evaluate("performance.now()")))
+                        await page.wait_for_function("window.__queuePainted !== undefined",
+                                                     timeout=30_000)
+                        renders.append(float(await page.evaluate("window.__queuePainted")))
                     slowest = await page.evaluate(RESOURCES)
                     await page.wait_for_function(
                         "document.getElementById('status')?.textContent.match(/live|实时/)")
@@ -209,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
           f"p99 {result['visible_p99_ms']} ms (target p99 < 1000 ms)")
     print(f"stored -> raw SSE client:         p50 {result['raw_sse_p50_ms']} ms, "
           f"p99 {result['raw_sse_p99_ms']} ms (the limit, same run)")
-    print(f"full queue after a reload: {result['queue_render_ms']} ms median of {RELOADS} "
+    print(f"full queue painted after a reload: {result['queue_render_ms']} ms median of {RELOADS} "
           f"{result['queue_render_runs_ms']} (target < 500 ms)")
     print("slowest requests of the last reload (path, start ms, duration ms): "
           + "; ".join(f"{path} {start}+{took}" for path, start, took

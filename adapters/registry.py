@@ -24,12 +24,14 @@ from adapters.mqtt.config import (
     PanicButtonConfig,
 )
 from adapters.onvif.config import CameraConfig, OnvifSettings
+from adapters.sia.config import SiaPanelConfig, SiaSettings
+from adapters.sia.config import reference_errors as sia_reference_errors
 from adapters.video.config import VideoSettings
 from gateway.core.config import DeviceBase, Loc, StrictModel
 
 DeviceConfig = Annotated[
     PanicButtonConfig | GateSensorConfig | GasDetectorConfig | ChargingMonitorConfig
-    | CameraConfig | FirePanelConfig | GateControllerConfig,
+    | CameraConfig | FirePanelConfig | GateControllerConfig | SiaPanelConfig,
     Field(discriminator="type"),
 ]
 
@@ -51,12 +53,14 @@ class AdapterSettings(StrictModel):
     video: VideoSettings = Field(default_factory=VideoSettings,
                                  description="Camera analytics: evidence and reference "
                                              "folders, analysis threads.")
+    sia: SiaSettings = Field(default_factory=SiaSettings,
+                             description="SIA DC-09 receiver that alarm panels send to.")
 
 
 def reference_errors(settings: AdapterSettings,
                      devices: Sequence[DeviceBase]) -> list[tuple[Loc, str]]:
     """Problems only visible with the adapters' settings and the devices together."""
-    return modbus_reference_errors(settings.modbus, devices)
+    return modbus_reference_errors(settings.modbus, devices) + sia_reference_errors(devices)
 
 
 def point_names(settings: AdapterSettings, device: DeviceBase) -> tuple[str, ...]:
@@ -75,9 +79,11 @@ def adapter_factories(settings: AdapterSettings) -> list[AdapterFactory]:
     from adapters.modbus import build_adapters as modbus_adapters
     from adapters.mqtt import build_adapters as mqtt_adapters
     from adapters.onvif import build_adapters as onvif_adapters
+    from adapters.sia import build_adapters as sia_adapters
     from adapters.video import build_adapters as video_adapters
 
     return [lambda devices, ctx: mqtt_adapters(settings.mqtt, devices, ctx),
             lambda devices, ctx: onvif_adapters(settings.onvif, devices, ctx),
             lambda devices, ctx: modbus_adapters(settings.modbus, devices, ctx),
-            lambda devices, ctx: video_adapters(settings.video, devices, ctx, settings.onvif)]
+            lambda devices, ctx: video_adapters(settings.video, devices, ctx, settings.onvif),
+            lambda devices, ctx: sia_adapters(settings.sia, devices, ctx)]

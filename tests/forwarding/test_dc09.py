@@ -111,8 +111,8 @@ def test_round_trip(frame: Frame, key_bytes: int | None) -> None:
     assert raw.startswith(b"\n") and raw.endswith(b"\r")
     assert int(raw[5:9], 16) == len(raw) - 10  # 0LLL: from the quote to the timestamp
     assert dc09.parse_frame(raw, key) == sent
-    if key is not None:  # a fresh random pad each time
-        assert dc09.encode_frame(sent, key) != raw
+    if key is not None:  # a fresh random pad each time (two may happen to match)
+        assert len({raw, *(dc09.encode_frame(sent, key) for _ in range(8))}) > 1
 
 
 def test_encrypted_frames_fill_whole_blocks_with_a_pad_of_1_to_16() -> None:

@@ -94,7 +94,7 @@ class FloodGate:
         named = ", ".join(p.device_name for p in places[:10]) + (
             f" and {count - 10} more" if count > 10 else "")
         return replace(
-            latest, key=f"flood:{rule}", device_id=latest.device_id,
+            latest, key=f"flood:{rule}",
             title=f"同时告警 {count}+ 处：{cause} · {count}+ at once: {latest.title}",
             message=f"Likely common cause: {cause}. Its members are not raised one by one: "
                     f"{named}.",

@@ -128,9 +128,10 @@ class DeviceRegistry:
             log.warning("%d devices went offline together (%s, ...): nothing heard for "
                         "%d heartbeat intervals", len(silent),
                         ", ".join(s.id for s in silent[:LOGGED_ONE_BY_ONE]), MISSED_INTERVALS)
-        for state in silent if len(silent) <= LOGGED_ONE_BY_ONE else ():
-            log.warning("device %s is offline: nothing heard for %.0f s", state.id,
-                        now - (state.last_seen or state.watched_since))
+        else:
+            for state in silent:
+                log.warning("device %s is offline: nothing heard for %.0f s", state.id,
+                            now - (state.last_seen or state.watched_since))
         return next_deadline
 
     async def supervise(self) -> None:

@@ -200,7 +200,6 @@ async def test_an_alert_is_worked_through_its_procedure_and_closed_by_a_supervis
         assert history[6].note == "forced (claimed by li.wei)"
 
 
-
 async def test_a_supervisor_logging_in_later_finds_the_resolved_latched_alert_to_close(
         tmp_path: Path, mosquitto: Broker) -> None:
     config = school_yaml(tmp_path, mosquitto.port)
@@ -468,7 +467,6 @@ async def test_a_lost_live_stream_says_not_live_and_catches_up_without_a_reload(
         assert await page.evaluate("window.__notReloaded") is True
         assert navigations == []
         await shot(page, "console-flow-live-again")
-
 
 
 async def test_the_restart_stream_hook_catches_up_with_alerts_raised_meanwhile(

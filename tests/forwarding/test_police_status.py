@@ -14,7 +14,7 @@ import pytest
 
 from gateway.alerts.workflow import Acknowledge, Actor, Resolve
 from gateway.app.api.app import create_api
-from gateway.app.config import load_config
+from gateway.app.config import GatewayConfig, load_config
 from gateway.app.gateway import Gateway
 from gateway.app.runner import serving
 from gateway.core.alerts import ACTIVE_STATES, Alert, Severity
@@ -41,11 +41,22 @@ api: {token: test-token-0001}
 """
 
 
+def school(tmp_path: Path, police_url: str = "http://127.0.0.1:9/alerts",
+           channel_extra: str = "") -> GatewayConfig:
+    """The school of CONFIG, its police channel at `police_url` (with `channel_extra` keys),
+    its API on a free port."""
+    path = tmp_path / "gateway.yaml"
+    path.write_text(CONFIG.replace("DB", str(tmp_path / "gw.db"))
+                    .replace('url: "http://127.0.0.1:9/alerts"', f'url: "{police_url}"'
+                             + channel_extra)
+                    .replace("api: {token: test-token-0001}",
+                             "api: {token: test-token-0001, port: 0}"))
+    return load_config(path)
+
+
 @pytest.fixture
 async def gateway(tmp_path: Path):  # type: ignore[no-untyped-def]
-    path = tmp_path / "gateway.yaml"
-    path.write_text(CONFIG.replace("DB", str(tmp_path / "gw.db")))
-    async with Gateway(load_config(path), VirtualClock(T0), run_adapters=False,
+    async with Gateway(school(tmp_path), VirtualClock(T0), run_adapters=False,
                        forward=False) as gw:
         yield gw
 
@@ -138,12 +149,7 @@ async def test_the_police_simulator_answers_back_through_the_real_api(tmp_path: 
     police = PoliceSimulator(SECRET.decode())
     await police.start()
     try:
-        path = tmp_path / "gateway.yaml"
-        path.write_text(CONFIG.replace("DB", str(tmp_path / "gw.db"))
-                        .replace("http://127.0.0.1:9/alerts", police.url)
-                        .replace("api: {token: test-token-0001}",
-                                 "api: {token: test-token-0001, port: 0}"))
-        async with serving(load_config(path), run_adapters=False) as running:
+        async with serving(school(tmp_path, police.url), run_adapters=False) as running:
             reporter = police.answer_to(StatusPlan(
                 f"{running.url}/linkage/police/status",
                 delays_s={"accepted": 0.05, "dispatched": 0.1, "on_scene": 0.15}))
@@ -168,16 +174,11 @@ async def test_an_alert_the_police_do_not_accept_in_time_is_raised_to_call_them(
     police = PoliceSimulator(SECRET.decode(), clock=clock)
     await police.start()
     try:
-        path = tmp_path / "gateway.yaml"
-        path.write_text(CONFIG.replace("DB", str(tmp_path / "gw.db")).replace(
-            'url: "http://127.0.0.1:9/alerts",', f'url: "{police.url}", accept_within_s: 30,'))
-        async with Gateway(load_config(path), clock, run_adapters=False) as gateway:
+        config = school(tmp_path, police.url, ", accept_within_s: 30")
+        async with Gateway(config, clock, run_adapters=False) as gateway:
             accepted_in_time = await raised(gateway)
             press(gateway, "pb-2", False)
-            for _ in range(100):  # both first documents delivered
-                if not await gateway.store.outbox.backlog():
-                    break
-                await asyncio.sleep(0.02)
+            await delivered(gateway)  # both first documents
             answer = await post(gateway, *signed(
                 {"alert_id": accepted_in_time, "status": "accepted"}, "a-1", at=clock.now()))
             assert answer.status_code == 200
@@ -189,10 +190,7 @@ async def test_an_alert_the_police_do_not_accept_in_time_is_raised_to_call_them(
             await gateway.manager.act(accepted_in_time, Acknowledge(), Actor("li.wei"))
             await gateway.manager.act(accepted_in_time, Resolve(), Actor("li.wei"))
             unaccepted = await raised_again(gateway)
-            for _ in range(100):
-                if not await gateway.store.outbox.backlog():
-                    break
-                await asyncio.sleep(0.02)
+            await delivered(gateway)
             await clock.advance(31)
             await gateway.settle()
             [watch] = [a for a in await gateway.store.alerts.newest()
@@ -202,6 +200,15 @@ async def test_an_alert_the_police_do_not_accept_in_time_is_raised_to_call_them(
             assert watch.title.startswith("公安未接警 police has not accepted in 30 s")
     finally:
         await police.stop()
+
+
+async def delivered(gateway: Gateway) -> None:
+    """Until the outbox is empty (the police simulator answers over real HTTP)."""
+    for _ in range(250):
+        if not await gateway.store.outbox.backlog():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"still queued: {await gateway.store.outbox.backlog()}")
 
 
 async def raised_again(gateway: Gateway) -> str:
@@ -217,11 +224,9 @@ async def test_a_linkage_that_stops_answering_raises_its_own_alert_until_it_is_b
     police = PoliceSimulator(SECRET.decode(), clock=clock)
     await police.start()
     try:
-        path = tmp_path / "gateway.yaml"
-        path.write_text(CONFIG.replace("DB", str(tmp_path / "gw.db")).replace(
-            "http://127.0.0.1:9/alerts", police.url))
         await police.set_mode(Mode(mode="refuse"))
-        async with Gateway(load_config(path), clock, run_adapters=False) as gateway:
+        async with Gateway(school(tmp_path, police.url), clock,
+                           run_adapters=False) as gateway:
             await raised(gateway)
 
             async def offline() -> list[Alert]:

@@ -7,7 +7,7 @@ import hashlib
 import io
 import json
 import zipfile
-from collections.abc import Callable
+from dataclasses import asdict
 from datetime import UTC
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -93,11 +93,9 @@ class StepRequest(BaseModel):
 
 
 Simple = Literal["claim", "release", "ack", "false_alarm", "close", "promote"]
-_SIMPLE: dict[str, Callable[[ActionRequest], Command]] = {
-    "claim": lambda b: Claim(b.note, b.force), "release": lambda b: Release(b.note, b.force),
-    "ack": lambda b: Acknowledge(b.note, b.force),
-    "false_alarm": lambda b: FalseAlarm(b.note, b.force),
-    "close": lambda b: Close(b.note, b.force), "promote": lambda b: Promote(b.note, b.force)}
+_SIMPLE: dict[str, type[Command]] = {
+    "claim": Claim, "release": Release, "ack": Acknowledge, "false_alarm": FalseAlarm,
+    "close": Close, "promote": Promote}
 
 
 def alert_routes(gateway: Gateway, require: Require) -> APIRouter:
@@ -122,8 +120,8 @@ def alert_routes(gateway: Gateway, require: Require) -> APIRouter:
             raise HTTPException(404, str(exc)) from None
         except AlertActionError as exc:
             raise HTTPException(409, str(exc)) from None
-        detail = {key: value for key, value in vars_of(command).items() if value not in ("",
-                                                                                        False)}
+        detail = {key: value for key, value in asdict(command).items()
+                  if value not in ("", False)}
         await gateway.accounts.audit(principal.name, f"alert.{command.action}", alert_id,
                                      detail, address(request))
         return AlertView.of(alert, tz)
@@ -248,7 +246,7 @@ def alert_routes(gateway: Gateway, require: Require) -> APIRouter:
         if (action == "close" and not principal.allows(Role.SUPERVISOR)
                 and (await found(alert_id)).latching):
             raise HTTPException(403, "closing a latched alert needs the supervisor role")
-        return await run(alert_id, _SIMPLE[action](body), principal, request)
+        return await run(alert_id, _SIMPLE[action](body.note, body.force), principal, request)
 
     return router
 
@@ -268,10 +266,6 @@ class QueueSnapshot:
     def keep(self, version: tuple[int, ...], body: bytes) -> bytes:
         self._version, self._body = version, body
         return body
-
-
-def vars_of(command: Command) -> dict[str, object]:
-    return {name: getattr(command, name) for name in command.__dataclass_fields__}
 
 
 async def frames_of(alert: Alert, folder: Path) -> list[EvidenceItem]:

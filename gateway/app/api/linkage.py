@@ -76,6 +76,8 @@ def linkage_routes(gateway: Gateway) -> APIRouter:
         """A status from the platform of channel `channel_id`, signed with its secret
         (`X-Campusgw-Signature`, `X-Campusgw-Timestamp`) and keyed (`Idempotency-Key`)."""
         body = await request.body()
+        if len(body) > MAX_BODY:
+            raise refuse(400, "too large", f"a status is at most {MAX_BODY} bytes")
         secret = secrets.get(channel_id)
         if secret is None:
             raise refuse(401, BAD_SIGNATURE)
@@ -84,8 +86,6 @@ def linkage_routes(gateway: Gateway) -> APIRouter:
                    request.headers.get(SIGNATURE_HEADER), now=gateway.clock.now())
         except SignatureError as exc:
             raise refuse(401, exc.reason) from None
-        if len(body) > MAX_BODY:
-            raise refuse(400, "too large", f"a status is at most {MAX_BODY} bytes")
         key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
         if not key or len(key) > 200:
             raise refuse(400, "no idempotency key", f"give an {IDEMPOTENCY_HEADER} "

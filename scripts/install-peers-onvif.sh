@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the independent ONVIF peers the interop tests (tests/onvif) run against:
 #   - npm `onvif` and `node-onvif` into tests/onvif/peers/node_modules (versions pinned by
-#     tests/onvif/peers/package-lock.json)
+#     tests/onvif/peers/package-lock.json), and npm `onvif` 0.8.1 once more as `onvif-0.8.1`
+#     for the real-camera replies recorded in its server mock-up (test/serverMockup/*.xml)
 #   - PyPI `ipycam` into its own virtualenv var/peers/ipycam-venv, never the project's venv
 # Idempotent and fast when everything is already there. Only registry packages are fetched.
 set -euo pipefail
@@ -12,7 +13,8 @@ venv="$root/var/peers/ipycam-venv"
 ipycam_version="1.3.0"
 
 if [ ! -f "$peers/node_modules/onvif/package.json" ] \
-        || [ ! -f "$peers/node_modules/node-onvif/package.json" ]; then
+        || [ ! -f "$peers/node_modules/node-onvif/package.json" ] \
+        || [ ! -f "$peers/node_modules/onvif-0.8.1/test/serverMockup/GetSnapshotUri.xml" ]; then
     command -v npm >/dev/null || { echo "npm is needed: apt-get install nodejs npm" >&2; exit 1; }
     (cd "$peers" && npm ci --no-audit --no-fund --loglevel=error)
 fi
@@ -35,4 +37,5 @@ if [ ! -f "$ready" ]; then
     fi
     touch "$ready"
 fi
-echo "ONVIF peers ready: npm onvif, node-onvif in $peers/node_modules; ipycam in $venv"
+echo "ONVIF peers ready: npm onvif, node-onvif, onvif-0.8.1 (recorded replies) in" \
+    "$peers/node_modules; ipycam in $venv"

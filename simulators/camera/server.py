@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from gateway.core.clock import Clock, SystemClock
 from simulators.camera.camera import SimulatedCamera
 from simulators.camera.control import CameraControl, apply_control, camera_status
+from simulators.camera.discovery import DiscoveryResponder, DiscoverySettings
 from simulators.camera.services import PRE_AUTH, SERVICES, Call, Endpoint
 from simulators.camera.soap import (
     CONTENT_TYPE,
@@ -30,7 +31,7 @@ from simulators.camera.soap import (
     parse_request,
     undeclared_prefix,
 )
-from simulators.net import listening_socket
+from simulators.net import listening_socket, url_host
 
 log = logging.getLogger(__name__)
 
@@ -43,13 +44,16 @@ class CameraSimulator:
 
     `clock` drives the cameras' clocks and subscription lifetimes (a `VirtualClock` in
     tests); `clock_offset_s` sets every camera's clock off by that much to begin with.
-    With `prerendered` the snapshots come from a pre-rendered cycle of JPEGs.
+    With `prerendered` the snapshots come from a pre-rendered cycle of JPEGs. With
+    `discovery` the cameras answer WS-Discovery probes on that group and port, and say
+    Hello when started and Bye when stopped.
     """
 
     def __init__(self, cameras: int = 2, host: str = "127.0.0.1", port: int = 0,
                  username: str = "admin", password: str = DEFAULT_PASSWORD,
                  clock_offset_s: float = 0.0, prerendered: bool = False,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None,
+                 discovery: DiscoverySettings | None = None) -> None:
         if cameras < 1:
             raise ValueError("a camera simulator needs at least one camera")
         self.host = host
@@ -62,6 +66,10 @@ class CameraSimulator:
         self._port: int | None = None
         self._runner: web.AppRunner | None = None
         self._closing = asyncio.Event()
+        self.discovery: DiscoveryResponder | None = None
+        if discovery is not None:
+            self.discovery = DiscoveryResponder(self.cameras, self.device_service_url,
+                                                discovery)
 
     @property
     def port(self) -> int:
@@ -71,7 +79,15 @@ class CameraSimulator:
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"http://{url_host(self.advertised_host)}:{self.port}"
+
+    @property
+    def advertised_host(self) -> str:
+        """The address in URLs: the host listened on, or the discovery interface when
+        listening on every address."""
+        if self.host in ("0.0.0.0", "::", "") and self.discovery is not None:
+            return self.discovery.settings.interface
+        return self.host
 
     def device_service_url(self, index: int) -> str:
         return f"{self.base_url}/onvif/cam{index}/device_service"
@@ -100,10 +116,14 @@ class CameraSimulator:
         listener = listening_socket(self.host, self._requested_port)
         self._port = int(listener.getsockname()[1])
         await web.SockSite(self._runner, listener).start()
+        if self.discovery is not None:
+            await self.discovery.start()
         log.info("camera simulator: %d cameras on %s", len(self.cameras), self.base_url)
 
     async def stop(self) -> None:
         self._closing.set()
+        if self.discovery is not None:
+            await self.discovery.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -25,6 +26,14 @@ SITE = "test-school"
 FAST = OnvifSettings(request_timeout_s=2.0, snapshot_timeout_s=2.0, pull_timeout_s=1.0,
                      retry_initial_s=0.05, retry_max_s=0.2, check_s=0.2,
                      snapshot_check_s=0.2)
+
+
+def free_udp_port() -> int:
+    """A UDP port nothing is bound to on loopback right now (for WS-Discovery)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def camera_config(sim: CameraSimulator, index: int, *, password: str = PASSWORD,

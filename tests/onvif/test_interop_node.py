@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from simulators.camera import CameraSimulator
-from tests.onvif.harness import PASSWORD
+from simulators.camera.discovery import DiscoverySettings, endpoint_reference
+from tests.onvif.harness import PASSWORD, free_udp_port
 from tests.onvif.peers import PEERS, require_node_package
 
 pytestmark = pytest.mark.interop
@@ -87,3 +88,25 @@ async def test_node_onvif_reads_device_profiles_snapshot_and_event_properties(
     assert abs(seen["snapshot"]["bytes"] - len(direct.content)) < len(direct.content) // 2
     assert seen["eventsService"] is True
     assert set(seen["eventProperties"]) == {"RuleEngine", "Device"}
+
+
+async def test_npm_onvif_discovers_the_simulated_cameras() -> None:
+    """npm `onvif`'s Discovery.probe(), its datagrams sent to a port of the test's own on
+    loopback: it takes only a ProbeMatch inside ProbeMatches."""
+    node = require_node_package("onvif")
+    port = free_udp_port()
+    simulator = CameraSimulator(cameras=2, password=PASSWORD,
+                                discovery=DiscoverySettings(port=port))
+    await simulator.start()
+    try:
+        seen = await node_json(node, "agsh_discovery.js", str(port), "1000")
+    finally:
+        await simulator.stop()
+    assert seen["errors"] == []
+    assert sorted(d["xaddrs"] for d in seen["devices"]) == [
+        simulator.device_service_url(0), simulator.device_service_url(1)]
+    first = next(d for d in seen["devices"]
+                 if d["address"] == endpoint_reference(simulator.cameras[0]))
+    assert first["types"] == "dn:NetworkVideoTransmitter tds:Device"
+    assert "onvif://www.onvif.org/name/CampusGW%20camera%200" in first["scopes"].split()
+    assert simulator.discovery is not None and simulator.discovery.probes == 1

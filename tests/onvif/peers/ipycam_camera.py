@@ -1,7 +1,9 @@
-"""Runs ipycam's ONVIF/HTTP camera on 127.0.0.1 only (no WS-Discovery multicast, no
-streaming), with one still test frame, until SIGTERM. Run with ipycam's own venv:
+"""Runs ipycam's ONVIF/HTTP camera on 127.0.0.1 only (no streaming), with one still test
+frame, until SIGTERM; with a discovery port, also ipycam's own WS-Discovery server, on
+the group 239.255.255.250 and that port instead of 3702 (so that tests never meet a real
+camera or each other). Run with ipycam's own venv:
 
-    python ipycam_camera.py <port> <user> <password>
+    python ipycam_camera.py <port> <user> <password> [<discovery port>]
 """
 
 import signal
@@ -10,7 +12,7 @@ import threading
 
 import cv2
 import numpy as np
-from ipycam import CameraConfig, IPCamera
+from ipycam import CameraConfig, IPCamera, WSDiscoveryServer
 from ipycam.camera import ReusableThreadingTCPServer
 from ipycam.http import IPCameraHTTPHandler
 
@@ -33,11 +35,23 @@ def main() -> None:
         camera._last_frame = test_frame(config.main_width, config.main_height)
     IPCameraHTTPHandler.camera = camera
     server = ReusableThreadingTCPServer(("127.0.0.1", port), IPCameraHTTPHandler)
-    signal.signal(signal.SIGTERM,
-                  lambda *_: threading.Thread(target=server.shutdown, daemon=True).start())
+    discovery = None
+    if len(sys.argv) > 4:
+        WSDiscoveryServer.MULTICAST_PORT = int(sys.argv[4])
+        discovery = WSDiscoveryServer(camera.onvif)
+        discovery.start()
+
+    def stop(*_: object) -> None:
+        if discovery is not None:
+            discovery.stop()
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
     print("ready", flush=True)
     server.serve_forever()
     server.server_close()
+    if discovery is not None:
+        discovery.join(timeout=5)
 
 
 if __name__ == "__main__":

@@ -71,6 +71,7 @@ _IDS: Final = MESSAGE_IDS | ANSWER_IDS
 
 MAX_SEQUENCE: Final = 9999
 TIMESTAMP_FORMAT: Final = "_%H:%M:%S,%m-%d-%Y"
+_TIMESTAMP: Final = re.compile(r"_(\d\d):(\d\d):(\d\d),(\d\d)-(\d\d)-(\d{4})")
 TIMESTAMP_CHARS: Final = 20
 WINDOW_BEFORE_S: Final = 40.0
 """A receiver takes a timestamp up to 40 s behind its clock ..."""
@@ -133,14 +134,24 @@ class ContactIdEvent:
 # --- CRC, sequence, timestamp, key ---------------------------------------------------
 
 
+def _crc_of_byte(byte: int) -> int:
+    crc = byte
+    for _ in range(8):
+        crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+    return crc
+
+
+_CRC_TABLE: Final = tuple(_crc_of_byte(byte) for byte in range(256))
+"""The CRC of each byte value, so that `crc16` takes one step per byte, not eight."""
+
+
 def crc16(data: bytes) -> int:
     """CRC-16/ARC as DC-09 specifies (poly 0x8005 reflected; init 0; no final xor):
     `crc16(b"123456789") == 0xBB3D`."""
     crc = 0
+    table = _CRC_TABLE
     for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+        crc = (crc >> 8) ^ table[(crc ^ byte) & 0xFF]
     return crc
 
 
@@ -153,13 +164,20 @@ def next_sequence(sequence: int) -> int:
 def format_timestamp(when: datetime) -> str:
     """`_HH:MM:SS,MM-DD-YYYY` in UTC (a naive datetime is taken as UTC)."""
     aware = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
+    utc = aware.astimezone(UTC)
+    return (f"_{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d},"
+            f"{utc.month:02d}-{utc.day:02d}-{utc.year:04d}")
 
 
 def parse_timestamp(text: str) -> datetime:
-    """The UTC time of a `_HH:MM:SS,MM-DD-YYYY` timestamp."""
+    """The UTC time of a `_HH:MM:SS,MM-DD-YYYY` timestamp (read with a pattern, not
+    `strptime`, which consults the locale on every call: a receiver reads one per frame)."""
+    match = _TIMESTAMP.fullmatch(text)
     try:
-        return datetime.strptime(text, TIMESTAMP_FORMAT).replace(tzinfo=UTC)
+        if match is None:
+            raise ValueError("not the pattern")
+        hour, minute, second, month, day, year = map(int, match.groups())
+        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     except ValueError as exc:
         raise FrameError(f"bad timestamp {text!r}: want _HH:MM:SS,MM-DD-YYYY") from exc
 

@@ -4,9 +4,10 @@ MQTT broker: `$MQTT_URL` if set, else one on 127.0.0.1:1883 if it answers, else 
 embedded amqtt broker. Then the police endpoint simulator, the device simulators (panic
 buttons, gate sensors, the canteen's gas detector and the e-bike charging area monitor over
 MQTT, a fire panel per building and a controller per gate over Modbus, two ONVIF cameras on
-exits), the gateway and its dashboard; every so often something happens: a panic button,
-smoke in the dormitory, a gate, boxes in front of an exit, a gas leak in the canteen
-kitchen, an e-bike charging area heating up.
+exits, the dormitory's intrusion panel over SIA DC-09), the gateway and its dashboard; every
+so often something happens: a panic button, smoke in the dormitory, a gate, boxes in front
+of an exit, a gas leak in the canteen kitchen, an e-bike charging area heating up, somebody
+at the dormitory's north door at night.
 """
 
 from __future__ import annotations
@@ -32,11 +33,13 @@ from adapters.mqtt.config import (
     GateSensorConfig,
     PanicButtonConfig,
 )
+from adapters.sia import SiaAdapter
 from adapters.video.camera import NoFrame
 from gateway.app.config import load_config
 from gateway.app.gateway import Gateway
 from gateway.app.runner import serving
 from gateway.core.accounts import Role
+from simulators.alarm_panel import AlarmPanelSimulator, PanelLinkError
 from simulators.camera.control import CameraControl
 from simulators.camera.server import CameraSimulator
 from simulators.modbus import FirePanelSimulator, GateControllerSimulator
@@ -52,6 +55,9 @@ SCHOOL_CONFIG = Path(__file__).resolve().parents[2] / "config" / "school.yaml"
 # The Modbus devices of config/school.yaml: environment variable of the port -> simulator.
 FIRE_PANELS = {"FIRE_PANEL_A_PORT": 4, "FIRE_PANEL_B_PORT": 3, "FIRE_PANEL_DORM_PORT": 6}
 GATE_CONTROLLERS = {"GATE_MAIN_PORT": (2, 4), "GATE_EAST_PORT": (1, 2)}
+# The DC-09 alarm panel of config/school.yaml: its account, and its door zone.
+DORM_PANEL_ACCOUNT = "7301"
+DORM_PANEL_NORTH_DOOR = 1
 
 
 @contextlib.asynccontextmanager
@@ -118,6 +124,7 @@ class SimulatedSchool:
 async def run_demo(api_port: int, every_s: float, seconds: float) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="campusgw-demo-"))
     police_secret = secrets.token_hex(16)
+    panel_key = secrets.token_bytes(16)
     async with mqtt_broker() as (mqtt_host, mqtt_port):
         school = SimulatedSchool(PoliceSimulator(police_secret,
                                                  record_file=workdir / "police.jsonl"))
@@ -131,11 +138,15 @@ async def run_demo(api_port: int, every_s: float, seconds: float) -> int:
             "CAMPUSGW_EVIDENCE": str(workdir / "evidence"),
             "CAMPUSGW_REFERENCES": str(workdir / "references"),
             "CAMPUSGW_API_PORT": str(api_port),
+            "CAMPUSGW_SIA_HOST": "127.0.0.1", "CAMPUSGW_SIA_PORT": str(free_port()),
+            "CAMPUSGW_AP_DORM_KEY": panel_key.hex().upper(),
         })
         config = load_config(SCHOOL_CONFIG)
         fleet = MqttDeviceFleet.from_site(
             config.adapters.mqtt, config.devices, mqtt_host, mqtt_port,
             client_id=f"campusgw-demo-devices-{secrets.token_hex(3)}")
+        dorm_panel = AlarmPanelSimulator("127.0.0.1", int(os.environ["CAMPUSGW_SIA_PORT"]),
+                                         DORM_PANEL_ACCOUNT, key=panel_key, heartbeat_s=30)
         try:
             async with serving(config) as running:
                 await _mqtt_connected(running.gateway)
@@ -144,6 +155,8 @@ async def run_demo(api_port: int, every_s: float, seconds: float) -> int:
                                                    reject_every=7))
                 people = await _demo_accounts(running.gateway)
                 await fleet.start()  # after the gateway subscribed: it hears every device
+                await _dc09_listening(running.gateway)
+                await dorm_panel.start()
                 print(f"\nCampus Security Gateway demo: {config.site.name}\n"
                       f"  console          {running.url}/\n"
                       + "".join(f"    log in as {name:14} password {password}  ({role})\n"
@@ -157,18 +170,21 @@ async def run_demo(api_port: int, every_s: float, seconds: float) -> int:
                       "Press Ctrl+C to stop.\n", flush=True)
                 stop = asyncio.ensure_future(running.wait_closed())
                 await _take_references(running.gateway)
-                await _school_day(fleet, school, every_s, seconds, stop)
+                await _school_day(fleet, school, dorm_panel, every_s, seconds, stop)
         finally:
+            await dorm_panel.stop()
             await fleet.stop()
             await school.stop()
     return 0
 
 
-DEMO_PEOPLE = (("duty-officer", Role.OPERATOR), ("security-chief", Role.SUPERVISOR))
+DEMO_PEOPLE = (("duty-officer", Role.OPERATOR), ("security-chief", Role.SUPERVISOR),
+               ("caretaker", Role.VIEWER),  # fixes the hazards assigned to them
+               ("safety-officer", Role.SAFETY_CHIEF))
 
 
 async def _demo_accounts(gateway: Gateway) -> list[tuple[str, str, str]]:
-    """A demo operator and supervisor with fresh passwords: (name, password, role)."""
+    """The demo's people with fresh passwords: (name, password, role)."""
     people = []
     for name, role in DEMO_PEOPLE:
         password = secrets.token_urlsafe(9)
@@ -182,6 +198,13 @@ async def _mqtt_connected(gateway: Gateway, within_s: float = 10.0) -> None:
         if isinstance(adapter, MqttAdapter):
             async with asyncio.timeout(within_s):
                 await adapter.wait_connected()
+
+
+async def _dc09_listening(gateway: Gateway, within_s: float = 10.0) -> None:
+    for adapter in gateway.adapters:
+        if isinstance(adapter, SiaAdapter):
+            async with asyncio.timeout(within_s):
+                await adapter.wait_listening()
 
 
 async def _take_references(gateway: Gateway) -> None:
@@ -198,8 +221,9 @@ async def _take_references(gateway: Gateway) -> None:
                 await asyncio.sleep(0.2)
 
 
-async def _school_day(fleet: MqttDeviceFleet, school: SimulatedSchool, every_s: float,
-                      seconds: float, stop: asyncio.Future[None]) -> None:
+async def _school_day(fleet: MqttDeviceFleet, school: SimulatedSchool,
+                      alarm_panel: AlarmPanelSimulator, every_s: float, seconds: float,
+                      stop: asyncio.Future[None]) -> None:
     """Something happens every `every_s` seconds until `stop` (or `seconds` elapse)."""
     buttons = [d.id for d in fleet.devices if isinstance(d, PanicButtonConfig)]
     gates = [d.id for d in fleet.devices if isinstance(d, GateSensorConfig)]
@@ -230,7 +254,7 @@ async def _school_day(fleet: MqttDeviceFleet, school: SimulatedSchool, every_s: 
             await asyncio.wait({stop}, timeout=every_s)
             if stop.done() or (deadline is not None and loop.time() >= deadline):
                 break
-            if step % 6 == 3 and (exit_blocked_until is None
+            if step % 7 == 3 and (exit_blocked_until is None
                                   or loop.time() > exit_blocked_until):
                 # Longer than the exit-blocked rule's 2 minutes, whatever the pace.
                 log.info("demo: boxes are stacked in front of the east exit of building A "
@@ -238,13 +262,13 @@ async def _school_day(fleet: MqttDeviceFleet, school: SimulatedSchool, every_s: 
                 school.cameras.control(0, CameraControl(block_exit=0.7))
                 exit_blocked_until = loop.time() + EXIT_BLOCKED_S
                 later(EXIT_BLOCKED_S, clear_exit)
-            elif step % 6 == 0:
+            elif step % 7 == 0:
                 button = rng.choice(buttons)
                 log.info("demo: somebody presses %s", button)
                 await fleet.press(button)
                 await asyncio.sleep(1)
                 await fleet.release(button)
-            elif step % 6 == 1:
+            elif step % 7 == 1:
                 zone = rng.randint(1, 6)
                 log.info("demo: smoke in dormitory zone %d (pre-alarm), cleared soon after",
                          zone)
@@ -252,23 +276,32 @@ async def _school_day(fleet: MqttDeviceFleet, school: SimulatedSchool, every_s: 
                 await asyncio.sleep(3)
                 dorm_panel.clear(zone)
                 dorm_panel.reset()  # the duty officer checked: nothing there
-            elif step % 6 == 4:
+            elif step % 7 == 4:
                 detector = rng.choice(gas_detectors)
                 log.info("demo: gas leaks at %s (alarm at 25 %% LEL), cleared soon after",
                          detector)
                 await fleet.gas_leak(detector, lel_percent=25.0)
                 await asyncio.sleep(3)
                 await fleet.gas_clear(detector)
-            elif step % 6 == 5:
+            elif step % 7 == 5:
                 charger = rng.choice(chargers)
                 log.info("demo: %s heats up to 68 °C with the charging circuit on, for "
                          "%.0f s (longer than its rule's minute)", charger, CHARGER_HOT_S)
                 await fleet.switch_circuit(charger, True)
                 await fleet.set_temperature(charger, 68.0)
                 later(CHARGER_HOT_S, partial(fleet.set_temperature, charger, 26.0))
+            elif step % 7 == 6:
+                log.info("demo: somebody opens the dormitory's north door; its intrusion "
+                         "panel reports it over SIA DC-09, then the door closes")
+                try:
+                    await alarm_panel.report("BA", DORM_PANEL_NORTH_DOOR)
+                    await asyncio.sleep(3)
+                    await alarm_panel.report("BH", DORM_PANEL_NORTH_DOOR)
+                except PanelLinkError as exc:
+                    log.warning("demo: %s", exc)
             else:
                 gate = rng.choice(gates)
-                registered = step % 12 == 2
+                registered = step // 7 % 2 == 0
                 plate = "京A12345" if registered else "沪C55555"
                 log.info("demo: %s opens and closes; %s car (%s) passes the main gate", gate,
                          "a registered" if registered else "an unregistered", plate)

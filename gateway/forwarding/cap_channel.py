@@ -21,6 +21,7 @@ from gateway.forwarding.cap import (
     cap_message,
     original_reference,
 )
+from gateway.forwarding.cap_signature import CapSignatureConfig, CapSigner
 from gateway.forwarding.channel import ForwardJob, Receipt
 from gateway.forwarding.signed_http import SignedHttpConfig, SignedPoster
 
@@ -47,6 +48,9 @@ class CapChannelConfig(SignedHttpConfig):
     evidence_dir: Path | None = Field(
         default=None, description="The gateway's evidence folder: frames found there get "
                                   "a size, SHA-1 digest and SHA-256.")
+    signature: CapSignatureConfig | None = Field(
+        default=None, description="Sign each message (XML-DSig, enveloped in `alert`) "
+                                  "with this key and certificate; none: unsigned.")
 
     @model_validator(mode="after")
     def _restriction_when_restricted(self) -> CapChannelConfig:
@@ -59,8 +63,9 @@ class CapChannel:
     """Delivers CAP 1.2 messages to a receiver over HTTP(S), signed with HMAC-SHA256.
 
     Delivery, retries, answers and health are those of the police channel (`SignedPoster`);
-    only the body differs: `cap_message()` of the job's revision, `Content-Type`
-    `application/cap+xml`. Frames under `evidence_dir` are read on each attempt.
+    only the body differs: `cap_message()` of the job's revision (signed with XML-DSig
+    when `signature:` is configured), `Content-Type` `application/cap+xml`. Frames under
+    `evidence_dir` are read on each attempt.
     """
 
     def __init__(self, config: CapChannelConfig, clock: Clock) -> None:
@@ -71,6 +76,7 @@ class CapChannel:
                                    restriction=config.restriction)
         self._radius_km = config.radius_km
         self._evidence_dir = config.evidence_dir
+        self._signer = CapSigner(config.signature) if config.signature is not None else None
         self._poster = SignedPoster(config, clock)
 
     async def start(self) -> None:
@@ -89,8 +95,9 @@ class CapChannel:
         place = revision.place
         area = (AreaShape(place.point, place.polygon, self._radius_km)
                 if place.point is not None or place.polygon else None)
-        return cap_message(revision, original_reference(revision, self._profile.sender),
-                           self._profile, area, frames)
+        message = cap_message(revision, original_reference(revision, self._profile.sender),
+                              self._profile, area, frames)
+        return self._signer.sign(message) if self._signer is not None else message
 
     async def stop(self) -> None:
         """Close the HTTP session; a later attempt opens a new one."""

@@ -58,3 +58,24 @@ def _leaf(openssl: str, folder: Path, name: str, authority: str, common_name: st
 
 def _run(command: list[str]) -> None:
     subprocess.run(command, check=True, capture_output=True, timeout=30)
+
+
+@dataclass(frozen=True)
+class SigningIdentity:
+    key: Path
+    certificate: Path
+    algorithm: str
+
+
+def make_signing_identity(folder: Path, name: str = "signer",
+                          algorithm: str = "rsa") -> SigningIdentity:
+    """A self-signed certificate for signing documents, with its `rsa` (2048-bit) or `ec`
+    (P-256) key."""
+    openssl = require_binary("openssl", "apt-get install openssl")
+    new_key = (["-newkey", "rsa:2048"] if algorithm == "rsa"
+               else ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"])
+    _run([openssl, "req", "-x509", *new_key, "-nodes", "-days", "2",
+          "-keyout", str(folder / f"{name}.key"), "-out", str(folder / f"{name}.pem"),
+          "-subj", f"/CN={name}", "-addext", "keyUsage=critical,digitalSignature"])
+    return SigningIdentity(key=folder / f"{name}.key", certificate=folder / f"{name}.pem",
+                           algorithm=algorithm)

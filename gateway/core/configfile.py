@@ -31,12 +31,22 @@ class ConfigError(Exception):
         self.problems = problems
 
 
+MAX_ALIASED_NODES = 100_000
+"""Values that aliases (`*name`) may repeat in all: a few shared snippets are far below
+it; a document built to expand without end (a "billion laughs") is refused."""
+
+
+class _Expanding(Exception):
+    """The aliases of a document repeat more than `MAX_ALIASED_NODES` values."""
+
+
 class _Origins:
     """Where each path of the loaded document was written: (file, line)."""
 
     def __init__(self) -> None:
         self.places: dict[Loc, tuple[str, int]] = {}
         self.problems: list[str] = []
+        self.aliased = 0
 
     def note(self, path: Loc, file: str, node: yaml.Node) -> None:
         self.places[path] = (file, node.start_mark.line + 1)
@@ -54,7 +64,10 @@ class _Origins:
 def _dotted(path: Loc) -> str:
     text = ""
     for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+        if isinstance(part, int) or not part.isprintable():  # a key with a line break
+            text += f"[{part!r}]"
+        else:
+            text += f".{part}" if text else part
     return text or "(top)"
 
 
@@ -66,7 +79,13 @@ ten; the nodes carry their lines alike."""
 def load_yaml(path: Path) -> tuple[Any, _Origins]:
     """Parse `path` into plain data and the origin of every key."""
     origins = _Origins()
-    data = _load_file(path, (), origins, set())
+    try:
+        data = _load_file(path, (), origins, set())
+    except RecursionError:
+        origins.problems.append(f"{path}:0: (top): nested too deeply")
+        data = None
+    except _Expanding:  # said where it happened
+        data = None
     return data, origins
 
 
@@ -75,10 +94,9 @@ def _load_file(path: Path, at: Loc, origins: _Origins, seen: set[Path],
     """The document in `path`, placed at `at`; if it is named as item `list_index` of the
     list at `at`, a list it holds continues that list and anything else is that item."""
     file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        origins.problems.append(f"{file}:0: {_dotted(at)}: cannot read: {exc.strerror}")
+    text = _read_text(path, lambda why: origins.problems.append(
+        f"{file}:0: {_dotted(at)}: cannot read: {why}"))
+    if text is None:
         return None
     loader = _Loader(text)
     try:
@@ -89,6 +107,11 @@ def _load_file(path: Path, at: Loc, origins: _Origins, seen: set[Path],
         mark = (exc.context_mark if exc.context in _STARTED_AT else None) or exc.problem_mark
         line = mark.line + 1 if mark else 0
         origins.problems.append(f"{file}:{line}: {_dotted(at)}: YAML syntax: {exc.problem}")
+        return None
+    except yaml.reader.ReaderError as exc:  # a control character
+        line = text.count("\n", 0, exc.position) + 1
+        origins.problems.append(f"{file}:{line}: {_dotted(at)}: YAML syntax: unacceptable "
+                                f"character #x{exc.character:04x}: {exc.reason}")
         return None
     finally:
         loader.dispose()
@@ -102,6 +125,17 @@ def _load_file(path: Path, at: Loc, origins: _Origins, seen: set[Path],
     return builder.build(node, (*at, list_index))
 
 
+def _read_text(path: Path, cannot: Callable[[str], None]) -> str | None:
+    """The UTF-8 text of `path`, or None after telling `cannot` why not."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        cannot(str(exc.strerror or exc))
+    except UnicodeDecodeError as exc:
+        cannot(f"not UTF-8 text (byte {exc.start})")
+    return None
+
+
 class _Builder:
     def __init__(self, path: Path, origins: _Origins, seen: set[Path],
                  loader: yaml.SafeLoader) -> None:
@@ -110,13 +144,13 @@ class _Builder:
         self.origins = origins
         self.seen = seen
         self.loader = loader
+        self._built: set[int] = set()  # nodes already built once: aliases repeat them
+        self._open: set[int] = set()  # nodes being built, to find an alias inside itself
 
     def build(self, node: yaml.Node, path: Loc, first_index: int = 0) -> Any:
         self.origins.note(path, self.file, node)
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            return self._sequence(node, path, first_index)
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            return self._collection(node, path, first_index)
         assert isinstance(node, yaml.ScalarNode)
         if node.tag == "!file":
             return self._file(node, path)
@@ -124,13 +158,50 @@ class _Builder:
             return self._include(node, path)
         if node.tag == "!path":
             return str(self._relative(node))
-        value = self.loader.construct_object(node)
+        value = self._construct(node, path)
         return self._environment(value, node, path) if isinstance(value, str) else value
+
+    def _collection(self, node: yaml.MappingNode | yaml.SequenceNode, path: Loc,
+                    first_index: int) -> Any:
+        key = id(node)
+        if key in self._open:
+            self.origins.problem(self.file, node, path, "an alias refers to a value that "
+                                                        "holds it")
+            return None
+        if key in self._built:
+            self.origins.aliased += len(node.value)
+            if self.origins.aliased > MAX_ALIASED_NODES:
+                self.origins.problem(self.file, node, path, "aliases repeat more than "
+                                     f"{MAX_ALIASED_NODES:,} values")
+                raise _Expanding
+        self._built.add(key)
+        self._open.add(key)
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path)
+            return self._sequence(node, path, first_index)
+        finally:
+            self._open.discard(key)
+
+    def _construct(self, node: yaml.Node, path: Loc) -> Any:
+        """A plain value; None after a problem (an unknown tag, an impossible date)."""
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except yaml.MarkedYAMLError as exc:
+            self.origins.problem(self.file, node, path, str(exc.problem))
+        except Exception as exc:  # PyYAML's constructors of explicit tags
+            # (`!!timestamp 2026-13-01`, `!!int x`) fail with whatever their parsing raised
+            kind = node.tag.rpartition(":")[2]
+            self.origins.problem(self.file, node, path, f"not a valid {kind}"
+                                 + (f": {exc}" if isinstance(exc, ValueError) else ""))
+        return None
 
     def _mapping(self, node: yaml.MappingNode, path: Loc) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = self.loader.construct_object(key_node)
+            key = self._construct(key_node, path)
+            if key is None:
+                continue
             if not isinstance(key, str | int | bool | float):
                 self.origins.problem(self.file, key_node, path, "keys must be plain names")
                 continue
@@ -162,11 +233,9 @@ class _Builder:
 
     def _file(self, node: yaml.ScalarNode, path: Loc) -> str | None:
         target = self._relative(node)
-        try:
-            return target.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            self.origins.problem(self.file, node, path, f"cannot read {target}: {exc.strerror}")
-            return None
+        text = _read_text(target, lambda why: self.origins.problem(
+            self.file, node, path, f"cannot read {target}: {why}"))
+        return None if text is None else text.strip()
 
     def _include(self, node: yaml.ScalarNode, path: Loc, list_index: int | None = None) -> Any:
         target = self._relative(node)
@@ -240,6 +309,8 @@ def load_model(path: Path | str, model: type[M],
 
     try:
         return model.model_validate(data), place
+    except RecursionError:
+        raise ConfigError([f"{path}:0: (top): nested too deeply"]) from None
     except ValidationError as exc:
         problems = []
         for error in exc.errors():

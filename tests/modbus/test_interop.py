@@ -67,6 +67,13 @@ LIBMODBUS_POINTS = [
     {"point": "input.{n}", "table": "discrete_input", "address": 0, "type": "bit",
      "repeat": 8, "first": 0},
 ]
+LIBMODBUS_VALUES = {
+    "f_abcd": 3.14159, "f_cdab": 3.14159,
+    "counter": 3_000_000_123, "offset": -1234,
+    "level.1": 100, "level.2": 200, "level.3": 300, "level.4": 400,
+    **{f"input.{i}": bit for i, bit in enumerate(
+        [True, False, True, True, False, False, False, True])},
+}
 
 
 async def test_adapter_reads_a_libmodbus_server(libmodbus_server: int,
@@ -79,13 +86,7 @@ async def test_adapter_reads_a_libmodbus_server(libmodbus_server: int,
     values = {e.point: e.value for e in events}
     assert len(events) == len(values)  # the second poll changed nothing
     assert values.pop("availability") == "online"
-    assert values == {
-        "f_abcd": 3.14159, "f_cdab": 3.14159,
-        "counter": 3_000_000_123, "offset": -1234,
-        "level.1": 100, "level.2": 200, "level.3": 300, "level.4": 400,
-        **{f"input.{i}": bit for i, bit in enumerate(
-            [True, False, True, True, False, False, False, True])},
-    }
+    assert values == LIBMODBUS_VALUES
     assert len(poller.blocks) == 3
 
 

@@ -7,11 +7,11 @@ before anything else, so an unsigned caller learns nothing (not even whether an 
 channel exists)."""
 
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from gateway.app.api.schemas import Problem
 from gateway.app.gateway import Gateway
@@ -26,6 +26,10 @@ from gateway.core.signing import (
 from gateway.forwarding.signed_http import SignedHttpConfig
 
 MAX_BODY = 16 * 1024
+EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+MAX_STATUSES = 100
+"""Statuses one alert keeps: a platform sends a handful; every one is shown with the alert
+(live, in every change), so without a bound one alert could grow without end."""
 BAD_SIGNATURE = "bad signature"
 
 
@@ -38,13 +42,29 @@ class StatusReport(BaseModel):
                                                                   "document.")
     status: PoliceStatus = Field(description="accepted, rejected, dispatched, on_scene, "
                                              "closed or cancel_ack.")
-    at: datetime | None = Field(default=None, description="When (ISO 8601 with offset); "
-                                                          "default: when received.")
+    at: datetime | None = Field(default=None, description="When (ISO 8601 with offset, "
+                                                          "2000–2099); default: when received.")
     reason: str = Field(default="", max_length=500, description="Why rejected.")
     unit: str = Field(default="", max_length=200, description="Who was dispatched.")
     eta_s: float | None = Field(default=None, ge=0, le=86_400, description="Their ETA.")
     disposition: str = Field(default="", max_length=500, description="How it was closed.")
     note: str = Field(default="", max_length=2000)
+
+    @field_validator("alert_id", "reason", "unit", "disposition", "note")
+    @classmethod
+    def _no_nul(cls, text: str) -> str:
+        """What no store keeps (PostgreSQL refuses NUL in text)."""
+        if "\x00" in text:
+            raise ValueError("must not contain NUL characters")
+        return text
+
+    @field_validator("at")
+    @classmethod
+    def _plausible(cls, at: datetime | None) -> datetime | None:
+        """A time every time zone can show: not year 1 or 9999 (nor an hour from them)."""
+        if at is not None and not EARLIEST <= at.replace(tzinfo=at.tzinfo or UTC) < LATEST:
+            raise ValueError("must be in the years 2000 to 2099")
+        return at
 
 
 class StatusAnswer(BaseModel):
@@ -58,6 +78,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "Unknown channel, unsigned, badly signed, or "
                                           "a timestamp outside the window."},
     404: {"model": Problem, "description": "No such alert (only once signed)."},
+    409: {"model": Problem, "description": f"The alert holds {MAX_STATUSES} statuses already."},
     422: {"model": Problem, "description": "Not a status report."}}
 
 
@@ -94,14 +115,20 @@ def linkage_routes(gateway: Gateway) -> APIRouter:
             report = StatusReport.model_validate_json(body)
         except ValidationError as exc:
             counts["malformed"] += 1
-            raise HTTPException(422, exc.errors(include_url=False, include_context=False)
-                                ) from None
-        if await gateway.store.alerts.get(report.alert_id) is None:
+            # Not the input: a number too large for JSON (1e400) could not be answered.
+            raise HTTPException(422, exc.errors(include_url=False, include_context=False,
+                                                include_input=False)) from None
+        stored = await gateway.store.alerts.get(report.alert_id)
+        if stored is None:
             raise refuse(404, "unknown alert", f"no alert {report.alert_id}")
         now = gateway.clock.now()
         if not await gateway.store.linkage_inbox.claim(channel_id, key, report.alert_id, now):
             counts["duplicate"] += 1
             return StatusAnswer(alert_id=report.alert_id, duplicate=True, revision=None)
+        if len(stored.linkage) >= MAX_STATUSES:  # a resent one is still a duplicate
+            await gateway.store.linkage_inbox.release(channel_id, key)
+            raise refuse(409, "too many statuses", f"alert {report.alert_id} holds "
+                                                   f"{MAX_STATUSES} statuses already")
         received = LinkageStatus(
             channel_id, report.status, now if report.at is None else report.at.timestamp(),
             now, report.reason, report.unit, report.eta_s, report.disposition, report.note)

@@ -6,7 +6,7 @@ import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from gateway.alerts.procedures import SopError
 from gateway.app.api.auth import UNAUTHENTICATED, Require, address
@@ -162,8 +162,13 @@ def shift_routes(gateway: Gateway, require: Require) -> APIRouter:
             stored = await gateway.sops.edit(sop, principal.name, gateway.clock.now())
         except SopError as exc:
             raise HTTPException(404, str(exc)) from None
+        except ValidationError as exc:  # the procedure id or a step, checked as config is
+            raise HTTPException(422, [{"loc": ["path" if e["loc"][:1] == ("id",) else "body",
+                                               *e["loc"]], "msg": e["msg"], "type": e["type"]}
+                                      for e in exc.errors()]) from None
         except ValueError as exc:
-            raise HTTPException(422, str(exc)) from None
+            raise HTTPException(422, [{"loc": ["body"], "msg": str(exc),
+                                       "type": "value_error"}]) from None
         await gateway.accounts.audit(principal.name, "sop.edit", sop_id,
                                      {"version": stored.version}, address(request))
         return sop_view(stored)

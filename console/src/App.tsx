@@ -17,10 +17,13 @@ import type { Alert, ConsoleSettings, Device, Language, Me, Mode, ModeListing, P
 import { allows } from "./types";
 import { AuditView } from "./views/AuditView";
 import { DevicesView } from "./views/DevicesView";
+import { DrillsView } from "./views/DrillsView";
 import { HandoverView } from "./views/HandoverView";
+import { HazardsView } from "./views/HazardsView";
 import { ModesView } from "./views/ModesView";
 import { PlanView } from "./views/PlanView";
 import { SopView } from "./views/SopView";
+import { StatsView } from "./views/StatsView";
 import { UsersView } from "./views/UsersView";
 
 const LANGUAGE_KEY = "campusgw.language";
@@ -79,6 +82,8 @@ export function App() {
   const [status, setStatus] = useState<StreamStatus>("connecting");
   const [now, setNow] = useState(() => Date.now());
   const [view, setView] = useState<ViewName>("queue");
+  const [hazardFrom, setHazardFrom] = useState<Alert | null>(null);
+  const [viewRound, setViewRound] = useState(0);  // a tab clicked again shows its start
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [detailOpen, setDetailOpen] = useState(false);
   const [focusToken, setFocusToken] = useState(0);
@@ -300,7 +305,7 @@ export function App() {
   const session: Session = { t, language, me, settings };
   const views: ViewName[] = ["queue"];
   if (plans !== null) views.push("plan");
-  views.push("devices", "modes");
+  views.push("hazards", "devices", "modes", "drills", "stats");
   if (available.handover) views.push("handover");
   if (allows(me.role, "supervisor")) views.push("audit");
   if (me.role === "admin") views.push("users");
@@ -328,7 +333,7 @@ export function App() {
   return (
     <SessionContext.Provider value={session}>
       <Header siteName={settings.site_name} now={now} status={status} views={views} view={view}
-              onView={setView} onLanguage={switchLanguage} onLogout={logout}
+              onView={(next) => { setView(next); setViewRound((round) => round + 1); }} onLanguage={switchLanguage} onLogout={logout}
               onShortcuts={() => setShowShortcuts(true)} />
       {status === "not-live" ? <NotLive /> : null}
       {queueError ? <div id="queue-error" class="not-live" role="alert">{t("queue.loadFailed")}{queueError}</div> : null}
@@ -349,12 +354,17 @@ export function App() {
               <AlertPanel alert={selected} alerts={allAlerts} devices={devices} plans={plans}
                           focusToken={focusToken} outsideError={keyError}
                           onChanged={(a) => setAlerts((known) => mergeAlert(known, a))}
-                          onClose={() => setDetailOpen(false)} onShowPlan={showPlan} />
+                          onClose={() => setDetailOpen(false)} onShowPlan={showPlan}
+                          onMakeHazard={(a) => { setHazardFrom(a); setView("hazards"); }} />
             ) : null}
           </div>
         ) : null}
         {view === "plan" && plans !== null ? (
           <PlanView plans={plans} devices={devices} alerts={allAlerts} focusDevice={planFocus} />
+        ) : null}
+        {view === "hazards" ? (
+          <HazardsView key={viewRound} devices={devices} plans={plans} alerts={allAlerts} fromAlert={hazardFrom}
+                       onFromAlertDone={() => setHazardFrom(null)} />
         ) : null}
         {view === "devices" ? <DevicesView devices={devices} modes={modes} reload={loadDevices} reloadModes={loadModes} /> : null}
         {view === "modes" ? <ModesView modes={modes} reload={loadModes} /> : null}
@@ -362,6 +372,8 @@ export function App() {
         {view === "audit" ? <AuditView /> : null}
         {view === "users" ? <UsersView /> : null}
         {view === "sops" ? <SopView /> : null}
+        {view === "drills" ? <DrillsView /> : null}
+        {view === "stats" ? <StatsView /> : null}
       </main>
       {showShortcuts ? <Shortcuts onClose={() => setShowShortcuts(false)} /> : null}
     </SessionContext.Provider>

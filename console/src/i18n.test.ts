@@ -19,7 +19,7 @@ describe("translations", () => {
       closure: ["real", "false_alarm", "technical", "drill"],
       stepKind: ["check", "yesno", "text", "call", "dispatch"],
       dispatch: ["guard", "police", "fire", "medical", "other"],
-      role: ["viewer", "operator", "supervisor", "admin"],
+      role: ["viewer", "operator", "supervisor", "safety_chief", "admin"],
       availability: ["unknown", "online", "offline", "fault"],
     };
     for (const [prefix, list] of Object.entries(values)) {

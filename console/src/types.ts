@@ -1,6 +1,6 @@
 /** The console API contract (notes/console-api.md), as TypeScript types. */
 
-export type Role = "viewer" | "operator" | "supervisor" | "admin";
+export type Role = "viewer" | "operator" | "supervisor" | "safety_chief" | "admin";
 export type Language = "zh-CN" | "en";
 export type Severity = "info" | "warning" | "high" | "critical";
 export type AlertState = "open" | "acknowledged" | "resolved" | "closed";
@@ -303,7 +303,7 @@ export interface ModeMessage {
 }
 
 export const SEVERITIES: readonly Severity[] = ["critical", "high", "warning", "info"];
-export const ROLE_RANK: Record<Role, number> = { viewer: 0, operator: 1, supervisor: 2, admin: 3 };
+export const ROLE_RANK: Record<Role, number> = { viewer: 0, operator: 1, supervisor: 2, safety_chief: 3, admin: 4 };
 
 export function allows(role: Role, needed: Role): boolean {
   return ROLE_RANK[role] >= ROLE_RANK[needed];

@@ -13,11 +13,14 @@ from gateway.core.accounts import Role
 from gateway.core.alerts import Category, Severity
 from gateway.core.config import Loc, StrictModel
 from gateway.core.configfile import ConfigError, Place, did_you_mean, load_model
+from gateway.core.durations import Duration
+from gateway.core.hazards import HazardCategory, HazardLevel
 from gateway.core.plans import PlanConfig
 from gateway.core.site import SiteConfig, ZoneConfig
 from gateway.core.sops import SopConfig
 from gateway.forwarding.config import ChannelConfig
 from gateway.modes.config import ScheduledDrillConfig
+from gateway.reports.config import ReportsConfig
 from gateway.store.config import StoreConfig
 from rules.calendar_config import CalendarConfig
 from rules.config import RuleConfig
@@ -86,6 +89,39 @@ class ConsoleConfig(StrictModel):
         return {**ACK_TARGET_S, **targets}
 
 
+class RepeatedAlertHazard(StrictModel):
+    """A rule's alert repeated in one zone becomes a hazard (an exit blocked three times in
+    a week is not an accident)."""
+
+    rule: str = Field(description="The rule id.")
+    count: int = Field(default=3, ge=2, le=100, description="This many alerts ...")
+    within: Duration = Field(default=7 * 86400.0, gt=0, description="... within this long.")
+    category: HazardCategory = Field(description="The plan's category of the hazard.")
+    level: HazardLevel = HazardLevel.GENERAL
+    responsible: str = Field(min_length=1, description="The user who fixes it.")
+    deadline: Duration = Field(default=3 * 86400.0, gt=0,
+                               description="Time from the hazard's registration to fix it.")
+
+
+class HazardsConfig(StrictModel):
+    principal: str | None = Field(
+        default=None, min_length=1,
+        description="The principal's user name: an open hazard still overdue "
+                    "`principal_after` past its deadline is escalated to them.")
+    principal_after: Duration = Field(
+        default=3 * 86400.0, gt=0,
+        description="After its deadline, first the supervisors are told; this long after "
+                    "it, the principal.")
+    inspection_school_day: int = Field(
+        default=10, ge=1, le=60,
+        description="The quarterly self-inspection (每季度排查) is due on this school day "
+                    "of the quarter (holidays do not count).")
+    deadline_days: int = Field(default=7, ge=1, le=365,
+                               description="The deadline the console offers a new hazard.")
+    from_rules: tuple[RepeatedAlertHazard, ...] = Field(
+        default=(), description="Rules whose repeated alerts in a zone register a hazard.")
+
+
 class GatewayConfig(StrictModel):
     site: SiteConfig = Field(description="The school.")
     zones: tuple[ZoneConfig, ...] = Field(description="Areas of the school.")
@@ -106,13 +142,17 @@ class GatewayConfig(StrictModel):
         default=(), description="Site plans: a picture per floor, with device positions.")
     console: ConsoleConfig = Field(default_factory=ConsoleConfig,
                                    description="The control-room console.")
+    reports: ReportsConfig = Field(default_factory=ReportsConfig,
+                                   description="Monthly reports written on schedule.")
+    hazards: HazardsConfig = Field(default_factory=HazardsConfig,
+                                   description="The hazard register (隐患排查治理).")
 
     def reference_errors(self) -> list[tuple[Loc, str]]:
         """Cross-references that pydantic cannot check field by field."""
         errors = basic_reference_errors({
             **{section: [{"id": item.id} for item in getattr(self, section)]
                for section in _SECTIONS},
-            "devices": [{"id": d.id, "zone": d.zone} for d in self.devices],
+            "devices": [d.model_dump(include={"id", "zone", "zones"}) for d in self.devices],
             "drills": [{"zone": d.zone} for d in self.drills]})
         devices = {d.id for d in self.devices}
         for i, plan in enumerate(self.plans):
@@ -130,6 +170,10 @@ class GatewayConfig(StrictModel):
         errors += rule_reference_errors(
             self.rules, self.devices, self.zones, {c.id for c in self.channels}, self.calendar,
             DEVICE_TYPES, lambda device: point_names(self.adapters, device))
+        rules = {rule.id for rule in self.rules}
+        errors += [(("hazards", "from_rules", i, "rule"), f"unknown rule {repeat.rule!r}"
+                    f"{did_you_mean(repeat.rule, rules)}")
+                   for i, repeat in enumerate(self.hazards.from_rules) if repeat.rule not in rules]
         return errors + adapter_reference_errors(self.adapters, self.devices)
 
 
@@ -147,19 +191,28 @@ def basic_reference_errors(data: dict[str, Any]) -> list[tuple[Loc, str]]:
                                                    else ()) if isinstance(item, dict)]
     errors: list[tuple[Loc, str]] = []
     for section, what in _SECTIONS.items():
-        seen: set[object] = set()
+        seen: set[str] = set()
         for i, item in items(section):
             item_id = item.get("id")
-            if isinstance(item_id, str) and item_id in seen:
+            if not isinstance(item_id, str):  # the schema says what is wrong with it
+                continue
+            if item_id in seen:
                 errors.append(((section, i, "id"), f"duplicate {what} id {item_id!r}"))
             seen.add(item_id)
-    zones = {item.get("id") for _, item in items("zones")}
+    zones = {z for _, item in items("zones") if isinstance(z := item.get("id"), str)}
+
+    def known(where: Loc, zone: object) -> None:
+        if isinstance(zone, str) and zone not in zones:
+            errors.append((where, f"unknown zone {zone!r}"
+                           f"{did_you_mean(zone, zones)}"))
     for section in ("devices", "drills"):
         for i, item in items(section):
-            zone = item.get("zone")
-            if isinstance(zone, str) and zone not in zones:
-                errors.append(((section, i, "zone"), f"unknown zone {zone!r}"
-                               f"{did_you_mean(zone, (z for z in zones if isinstance(z, str)))}"))
+            known((section, i, "zone"), item.get("zone"))
+    for i, item in items("devices"):  # the zones of an alarm panel (sia_panel)
+        panel_zones = item.get("zones")
+        for number, entry in (panel_zones.items() if isinstance(panel_zones, dict) else ()):
+            known(("devices", i, "zones", str(number), "zone"),
+                  entry.get("zone") if isinstance(entry, dict) else None)
     return errors
 
 

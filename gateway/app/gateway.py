@@ -20,7 +20,9 @@ from gateway.alerts.manager import AlertManager
 from gateway.alerts.procedures import SopBook
 from gateway.app.config import GatewayConfig
 from gateway.app.evidence import EvidenceLinker
+from gateway.app.hazards import HazardRegister, school_days
 from gateway.app.metrics import GatewayMetrics
+from gateway.app.reporting import site_reporting
 from gateway.core.alerts import Alert, AlertSpec, Category, ClearSpec, Place, Severity
 from gateway.core.backoff import Backoff
 from gateway.core.bus import EventBus
@@ -37,6 +39,7 @@ from gateway.forwarding.signed_http import SignedHttpConfig
 from gateway.forwarding.worker import OutboxWorker
 from gateway.modes.service import ModeService
 from gateway.store.open import open_store
+from rules.calendar import SchoolCalendar
 from rules.compiled import CompiledRuleEngine
 from rules.engine import RuleEngine
 
@@ -69,6 +72,8 @@ class Gateway:
             self.modes, self.store.modes, self.clock, self.feed, config.site.tz,
             (zone.id for zone in config.zones), (device.id for device in config.devices),
             config.drills)
+        self.drills, self.reporting = site_reporting(config, self.store, self.clock,
+                                                     self.mode_service)
         self.accounts = AccountService(
             self.store.users, self.store.sessions, self.store.tokens, self.store.audit,
             self.clock, SessionPolicy(idle_s=config.api.session_idle_minutes * 60))
@@ -76,6 +81,10 @@ class Gateway:
             self.accounts.add_fixed_token(config.api.token.get_secret_value(), "config",
                                           config.api.token_role)
         self.sops = SopBook(self.store.sops)
+        self.hazards = HazardRegister(
+            self.store.hazards, self.store.alerts, self.clock, config.site.tz, config.hazards,
+            (zone.id for zone in config.zones), self.store.users,
+            school_days(SchoolCalendar(config.calendar, config.site.tz)))
         self.linkage_inbound: Counter[str] = Counter()
         """Statuses from the linkage platforms: accepted, duplicate, and why refused."""
         self.metrics = GatewayMetrics(self)
@@ -96,7 +105,7 @@ class Gateway:
         self._evidence: EvidenceLinker | None = None
         self._accept_within = {c.id: c.accept_within_s for c in config.channels
                                if isinstance(c, SignedHttpConfig) and c.accept_within_s}
-        self._watches: set[asyncio.Task[None]] = set()
+        self._watches: set[asyncio.Task[Any]] = set()
         self._zones = {zone.id: zone for zone in config.zones}
         self._devices = {device.id: device for device in config.devices}
 
@@ -133,6 +142,7 @@ class Gateway:
     async def start(self) -> None:
         await self.store.open()
         await self.mode_service.load()
+        await self.drills.load(self.config.drills)
         await self.sops.load((sop.sop() for sop in self.config.sops), self.clock.now())
         # Without forwarding (rule replays), jobs are queued in the outbox and stay there.
         self.workers = [OutboxWorker(build_channel(cfg, self.clock), self.store.outbox, self.clock,
@@ -162,6 +172,9 @@ class Gateway:
         self._spawn(self.registry.supervise(), "supervision")
         self._spawn(self._rule_timers(), "rule-timers")
         self._spawn(self.mode_service.run(), "modes")
+        if self.config.reports.monthly:
+            self._spawn(self.reporting.run_monthly(), "monthly-report")
+        self._spawn(self.hazards.run(), "hazards")
         self._spawn(self.metrics.watch_loop(), "loop-lag")
         if self.workers:
             self._spawn(self._watch_linkage(), "linkage-watch")
@@ -273,10 +286,13 @@ class Gateway:
         self.metrics.delivery.labels(job.channel).observe(now - job.created_at)
         within = self._accept_within.get(job.channel)
         if within is not None and job.revision == 1:
-            task = asyncio.create_task(self._expect_accepted(job, within),
-                                       name=f"accept-watch {job.idempotency_key}")
-            self._watches.add(task)
-            task.add_done_callback(self._watches.discard)
+            self._watch(self._expect_accepted(job, within), f"accept-watch {job.idempotency_key}")
+
+    def _watch(self, work: Coroutine[Any, Any, object], name: str) -> None:
+        """Work that follows an alert on the side, cancelled when the gateway stops."""
+        task = asyncio.create_task(work, name=name)
+        self._watches.add(task)
+        task.add_done_callback(self._watches.discard)
 
     async def _expect_accepted(self, job: ForwardJob, within_s: float) -> None:
         """The platform did not accept the alert in time: the control room calls them."""
@@ -299,6 +315,8 @@ class Gateway:
     def _alert_raised(self, alert: Alert, spec: AlertSpec) -> None:
         if self._evidence is not None:
             self._evidence.alert_raised(alert, spec.snapshot)
+        if self.hazards.watches(alert.rule_id):
+            self._watch(self.hazards.alert_raised(alert), f"hazard-watch {alert.id}")
 
     def _alert_changed(self, alert: Alert) -> None:
         if self._store_health.recover(self.clock.now()):

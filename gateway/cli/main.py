@@ -13,6 +13,8 @@ from gateway.app.config import GatewayConfig, load_config
 from gateway.app.problems import problems_exit
 from gateway.cli.accounts import audit_app, tokens_app, users_app
 from gateway.cli.db import db_app
+from gateway.cli.discover import command as discover_command
+from gateway.cli.report import report_app
 from gateway.cli.rules import rules_app
 from gateway.core.repositories import StoreUnavailable
 
@@ -26,6 +28,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(audit_app, name="audit")
+app.add_typer(report_app, name="report")
+
+app.command("discover")(discover_command)
 
 ConfigPath = Annotated[Path, typer.Argument(help="Gateway config (YAML).")]
 

@@ -19,6 +19,8 @@ class Role(StrEnum):
     """Also works alerts: acknowledges, resolves, closes what is not latched."""
     SUPERVISOR = "supervisor"
     """Also closes latched alerts, starts and ends drills and maintenance, reads the audit."""
+    SAFETY_CHIEF = "safety_chief"
+    """Also makes the second review that closes a major hazard (重大隐患)."""
     ADMIN = "admin"
     """Also manages users and API tokens."""
 

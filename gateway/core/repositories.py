@@ -20,10 +20,13 @@ from gateway.core.accounts import (
     UserRepository,
 )
 from gateway.core.alerts import Alert, AlertRevision, AlertState
+from gateway.core.drills import DrillRepository
 from gateway.core.events import PointValue
 from gateway.core.handover import Handover
+from gateway.core.hazards import Hazard, HazardFile, HazardFilter, Inspection
 from gateway.core.modes import Mode, ModeChange
 from gateway.core.sops import Sop
+from gateway.core.statistics import StatisticsRepository
 from gateway.core.timefmt import iso
 
 
@@ -301,6 +304,45 @@ class LinkageInbox(Protocol):
         ...
 
 
+class HazardRepository(Protocol):
+    async def add(self, hazard: Hazard) -> Hazard:
+        """Store a new hazard under its year's next number (`HZ-2026-0007`)."""
+        ...
+
+    async def get(self, hazard_id: str) -> Hazard | None:
+        """With its steps."""
+        ...
+
+    async def change(self, hazard_id: str,
+                     decide: Callable[[Hazard], Hazard]) -> Hazard | None:
+        """Decide and store the next value in one transaction; None if there is none."""
+        ...
+
+    async def find(self, which: HazardFilter, limit: int = 1000) -> list[Hazard]:
+        """Newest first, without their steps."""
+        ...
+
+    async def add_file(self, hazard_id: str, stage: str, name: str, content_type: str,
+                       data: bytes, by: str, at: float) -> HazardFile: ...
+
+    async def files(self, hazard_id: str) -> list[HazardFile]: ...
+
+    async def file(self, hazard_id: str, file_id: str) -> tuple[HazardFile, bytes] | None: ...
+
+    async def inspections(self) -> list[Inspection]: ...
+
+    async def schedule_inspection(self, inspection_id: str, due: float) -> None:
+        """Keep the quarter's inspection, once."""
+        ...
+
+    async def complete_inspection(
+            self, inspection_id: str, checklist: dict[str, str], by: str, at: float,
+            findings: Sequence[Hazard] = (),
+    ) -> tuple[Inspection, list[Hazard]] | None:
+        """Done, with its findings stored as hazards at once; None if not open."""
+        ...
+
+
 class Store(Protocol):
     """A database that keeps everything above."""
 
@@ -336,6 +378,15 @@ class Store(Protocol):
 
     @property
     def linkage_inbox(self) -> LinkageInbox: ...
+
+    @property
+    def hazards(self) -> HazardRepository: ...
+
+    @property
+    def drills(self) -> DrillRepository: ...
+
+    @property
+    def statistics(self) -> StatisticsRepository: ...
 
     def time_work(self, observe: Callable[[float], None]) -> None:
         """Have `observe` hear how long each piece of store work took (seconds)."""

@@ -8,6 +8,7 @@ from datetime import datetime, tzinfo
 from pydantic import Field
 
 from gateway.core.config import StrictModel
+from gateway.core.drills import DrillKind
 from gateway.core.durations import Duration
 
 MAX_DRILL_S = 24 * 3600.0
@@ -21,6 +22,11 @@ class ScheduledDrillConfig(StrictModel):
     start: datetime = Field(description="When it starts; without an offset: site time.")
     duration: Duration = Field(le=MAX_DRILL_S, description="How long, e.g. `30m` (at most 1d).")
     note: str = Field(default="", description="What is drilled, for the audit and operators.")
+    kind: DrillKind = Field(default="fire", description="comprehensive, fire, anti_terror, "
+                                                       "food_safety, flood or night.")
+    expected_participants: int = Field(default=0, ge=0,
+                                       description="How many people should take part.")
+    lead: str = Field(default="", description="Who leads it and enters the evacuation time.")
 
     def window(self, tz: tzinfo) -> tuple[float, float]:
         """Start and expiry, unix seconds."""

@@ -11,6 +11,7 @@ older gateway restores into a newer one.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import json
@@ -81,7 +82,7 @@ def backup(url: URL, path: Path) -> BackupSummary:
                     rows[each.name] = 0
                     query = select(*(column(n) for n in names)).select_from(table(each.name))
                     for row in connection.execute(query):
-                        line([each.name, list(row)])
+                        line([each.name, [_encoded(value) for value in row]])
                         rows[each.name] += 1
                 out.write(json.dumps({"end": True, "rows": rows,
                                       "sha256": digest.hexdigest()}) + "\n")
@@ -109,8 +110,8 @@ def restore(path: Path, url: URL) -> BackupSummary:
             counted = dict.fromkeys(tables, 0)
             for name, batch in _batches(records):
                 target = table(name, *(column(n) for n in tables[name]))
-                connection.execute(target.insert(), [dict(zip(tables[name], row, strict=True))
-                                                     for row in batch])
+                connection.execute(target.insert(), [
+                    dict(zip(tables[name], map(_decoded, row), strict=True)) for row in batch])
                 counted[name] += len(batch)
             if counted != end["rows"]:
                 raise BackupError(f"{path}: the rows do not add up to what the backup says")
@@ -120,6 +121,19 @@ def restore(path: Path, url: URL) -> BackupSummary:
     finally:
         engine.dispose()
     return BackupSummary(schema, counted)
+
+
+def _encoded(value: object) -> object:
+    """A row's value for JSON: bytes (photos) as `{"b64": ...}`."""
+    if isinstance(value, bytes | memoryview):
+        return {"b64": base64.b64encode(bytes(value)).decode()}
+    return value
+
+
+def _decoded(value: object) -> object:
+    if isinstance(value, dict) and set(value) == {"b64"}:
+        return base64.b64decode(value["b64"])
+    return value
 
 
 def _read(path: Path) -> tuple[dict[str, Any], list[tuple[str, list[Any]]], dict[str, Any]]:

@@ -10,9 +10,12 @@ from gateway.store.alerts import SqlAlerts, SqlOutbox
 from gateway.store.audit import SqlAudit
 from gateway.store.config import StoreConfig
 from gateway.store.database import Database
+from gateway.store.drills import SqlDrills
+from gateway.store.hazards import SqlHazards
 from gateway.store.held import SqlHeld
 from gateway.store.modes import SqlModes
 from gateway.store.procedures import SqlHandovers, SqlLinkageInbox, SqlSops
+from gateway.store.statistics import SqlStatistics
 
 
 def open_store(config: StoreConfig) -> SqlStore:
@@ -36,6 +39,9 @@ class SqlStore:
         self.sops = SqlSops(self.database)
         self.handovers = SqlHandovers(self.database)
         self.linkage_inbox = SqlLinkageInbox(self.database)
+        self.hazards = SqlHazards(self.database)
+        self.drills = SqlDrills(self.database)
+        self.statistics = SqlStatistics(self.database)
         self.version: migrate.Version | None = None
 
     def time_work(self, observe: Callable[[float], None]) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Table,
     Text,
@@ -231,3 +232,104 @@ linkage_inbox = Table(
     Column("alert_id", Text, nullable=False),
     Column("received_at", Float, nullable=False),
 )
+
+# The hazard register (migration 0008): 排查、登记、整改、报告、销账.
+hazards = Table(
+    "hazards", metadata,
+    Column("id", Text, primary_key=True, comment="HZ-<year>-<number>"),
+    Column("source", Text, nullable=False, comment="alert, patrol, inspection or rule"),
+    Column("alert_id", Text, nullable=False, server_default="",
+           comment="the alert it was made from, if any"),
+    Column("inspection_id", Text, nullable=False, server_default=""),
+    Column("zone", Text, nullable=False),
+    Column("plan", Text, nullable=False, server_default="",
+           comment="the floor plan it is pinned on, with x and y"),
+    Column("x", Float),
+    Column("y", Float),
+    Column("category", Text, nullable=False),
+    Column("level", Text, nullable=False, comment="general or major"),
+    Column("title", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("found_by", Text, nullable=False),
+    Column("found_at", Float, nullable=False),
+    Column("responsible", Text, nullable=False, comment="the person who fixes it"),
+    Column("deadline", Float, nullable=False),
+    Column("fix_plan", Text, nullable=False, server_default=""),
+    Column("state", Text, nullable=False),
+    Column("fixed_by", Text),
+    Column("fixed_at", Float),
+    Column("fix_note", Text, nullable=False, server_default=""),
+    Column("verified_by", Text),
+    Column("verified_at", Float),
+    Column("closed_by", Text),
+    Column("closed_at", Float),
+    Column("reviewed_by", Text),
+    Column("reviewed_at", Float),
+    Column("reopened", Integer, nullable=False, server_default="0"),
+    Column("escalation_level", Integer, nullable=False, server_default="0",
+           comment="0 none, 1 the responsible person's supervisor, 2 the principal"),
+    Column("updated_at", Float, nullable=False),
+    Index("hazards_state", "state"),
+    Index("hazards_found", "found_at"),
+)
+
+hazard_steps = Table(
+    "hazard_steps", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("hazard_id", Text, ForeignKey("hazards.id"), nullable=False),
+    Column("at", Float, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("state", Text, nullable=False, comment="the state after the step"),
+    Column("note", Text, nullable=False, server_default=""),
+    Index("hazard_steps_hazard", "hazard_id"),
+)
+
+hazard_files = Table(
+    "hazard_files", metadata,
+    Column("id", Text, primary_key=True),
+    Column("hazard_id", Text, ForeignKey("hazards.id"), nullable=False),
+    Column("stage", Text, nullable=False, comment="found, fix or verify"),
+    Column("name", Text, nullable=False),
+    Column("content_type", Text, nullable=False),
+    Column("sha256", Text, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("added_by", Text, nullable=False),
+    Column("added_at", Float, nullable=False),
+    Index("hazard_files_hazard", "hazard_id"),
+)
+
+inspections = Table(
+    "inspections", metadata,
+    Column("id", Text, primary_key=True, comment="the quarter, e.g. 2026-Q4"),
+    Column("due", Float, nullable=False),
+    Column("checklist", Text, nullable=False, comment="JSON: category -> finding"),
+    Column("completed_by", Text),
+    Column("completed_at", Float),
+)
+
+# Drills as planned and reported (migration 0009); their start and end are their mode's.
+drills = Table(
+    "drills", metadata,
+    Column("id", Text, primary_key=True),
+    Column("kind", Text, nullable=False,
+           comment="comprehensive, fire, anti_terror, food_safety, flood or night"),
+    Column("title", Text, nullable=False),
+    Column("zone", Text, comment="none: the whole site"),
+    Column("planned_start", Float, nullable=False),
+    Column("duration_s", Float, nullable=False),
+    Column("expected_participants", Integer, nullable=False, server_default="0"),
+    Column("lead", Text, nullable=False, server_default=""),
+    Column("source", Text, nullable=False, comment="config or console"),
+    Column("planned_by", Text, nullable=False),
+    Column("mode_id", Text, nullable=False, server_default="",
+           comment="the drill mode it ran in: its start and end"),
+    Column("evacuation_s", Float, comment="entered by the drill lead"),
+    Column("participants", Integer),
+    Column("notes", Text, nullable=False, server_default=""),
+    Column("updated_at", Float, nullable=False),
+    Index("drills_planned", "planned_start"),
+)
+
+# What the statistics read device outages by (migration 0009).
+Index("alerts_category_updated", alerts.c.category, alerts.c.updated_at)

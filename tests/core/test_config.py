@@ -10,6 +10,7 @@ import pytest
 
 from gateway.app.config import load_config
 from gateway.core.configfile import ConfigError
+from tests.core.support import school_config
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -261,3 +262,14 @@ api: {token: test-token-0001}
     assert found[1].endswith("devices[0].zone: unknown zone 'gaet' (did you mean 'gate'?)")
     assert "unknown type 'smoke_detector'" in found[2]
     assert found[3].startswith(f"{path}:9: rules[0].severity:")
+
+
+def test_a_hazard_from_an_unknown_rule_is_a_config_error(tmp_path: Path) -> None:
+    for repeat, expected in [
+            ("{rule: forcd, category: building, responsible: guard}",
+             "hazards.from_rules[0].rule: unknown rule 'forcd' (did you mean 'forced'?)"),
+            ("{rule: forced, category: ghosts, responsible: guard}",
+             "hazards.from_rules[0].category: Input should be 'exit'")]:
+        with pytest.raises(ConfigError) as caught:
+            school_config(tmp_path, f"hazards:\n  from_rules:\n    - {repeat}\n")
+        assert expected in "\n".join(caught.value.problems)

@@ -15,12 +15,16 @@ from pathlib import Path
 import pytest
 
 from gateway.app.gateway import Gateway
+from gateway.app.hazards import HazardDraft
 from gateway.core.accounts import Role, verify_chain
 from gateway.core.clock import VirtualClock
+from gateway.core.hazards import HazardCategory, HazardFilter, HazardLevel
 from gateway.store.backup import BackupError, backup, restore
 from gateway.store.database import engine_url
 from tests.core.support import school_config
 from tests.core.test_alerts import press
+
+PHOTO = b"\xff\xd8\xff\xe0" + bytes(range(256))  # bytes that are not text
 
 
 async def a_running_school_backed_up(tmp_path: Path, target: Path) -> list[str]:
@@ -32,6 +36,11 @@ async def a_running_school_backed_up(tmp_path: Path, target: Path) -> list[str]:
         press(gateway, "pb-1")
         press(gateway, "pb-2")
         await gateway.settle()
+        hazard = await gateway.hazards.register(HazardDraft(
+            "a3", HazardCategory.EXIT, HazardLevel.GENERAL, "出口堆放杂物", "纸箱", "li.wei",
+            gateway.clock.now() + 86400), "li.wei")
+        await gateway.store.hazards.add_file(hazard.id, "found", "exit.jpg", "image/jpeg",
+                                             PHOTO, "li.wei", gateway.clock.now())
         made = await asyncio.to_thread(backup, engine_url(config.store.database_url), target)
         press(gateway, "gs-1", point="forced")  # after the snapshot: not in the backup
         await gateway.settle()
@@ -56,6 +65,9 @@ async def test_a_restored_store_delivers_what_was_queued(tmp_path: Path, store_u
         assert await gateway.store.outbox.backlog() == {}
         assert (await gateway.accounts.login("li.wei", "guard-room-2026", "test")).principal
         assert verify_chain(await gateway.store.audit.entries()) == []
+        [hazard] = await gateway.store.hazards.find(HazardFilter())
+        [photo] = await gateway.store.hazards.files(hazard.id)
+        assert await gateway.store.hazards.file(hazard.id, photo.id) == (photo, PHOTO)
         press(gateway, "pb-2", False)
         press(gateway, "gs-1", point="forced")  # ids go on after the restored ones
         await gateway.settle()

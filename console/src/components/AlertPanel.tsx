@@ -24,9 +24,11 @@ interface Props {
   onChanged(alert: Alert): void;
   onClose(): void;
   onShowPlan(deviceId: string): void;
+  /** Open the hazard register with a new hazard made from this alert. */
+  onMakeHazard?(alert: Alert): void;
 }
 
-export function AlertPanel({ alert, alerts, devices, plans, focusToken, outsideError, onChanged, onClose, onShowPlan }: Props) {
+export function AlertPanel({ alert, alerts, devices, plans, focusToken, outsideError, onChanged, onClose, onShowPlan, onMakeHazard }: Props) {
   const { t, language, me, settings } = useSession();
   const [detail, setDetail] = useState<AlertDetail | null>(null);
   const [note, setNote] = useState("");
@@ -125,6 +127,9 @@ export function AlertPanel({ alert, alerts, devices, plans, focusToken, outsideE
           {offered.falseAlarm ? <button type="button" data-action="false_alarm" onClick={() => run("false_alarm")}>{t("action.falseAlarm")}</button> : null}
           {offered.close ? <button type="button" data-action="close" onClick={() => run("close")}>{t("action.close")}</button> : null}
           {offered.promote ? <button type="button" class="danger" data-action="promote" onClick={() => run("promote")}>{t("action.promote")}</button> : null}
+          {onMakeHazard && allows(me.role, "operator") ? (
+            <button type="button" data-action="hazard" onClick={() => onMakeHazard(alert)}>{t("hazards.fromAlert")}</button>
+          ) : null}
         </div>
         {offered.resolve ? (
           <form class="action-form" onSubmit={(e) => { e.preventDefault(); if (reason) void run("resolve", { reason }); }}>

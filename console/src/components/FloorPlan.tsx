@@ -6,13 +6,19 @@ import type { Key } from "../i18n";
 import { PIN_COLOURS, pinState, type PinState } from "../plan";
 import type { Alert, Device, Plan } from "../types";
 
+/** Something that is not a device pinned on the plan (a hazard), at its pixel position. */
+export interface PlanMark { id: string; x: number; y: number; label: string; late: boolean }
+
 interface Props {
   plan: Plan;
   devices: Device[];
   alerts: Alert[];
   highlight?: string | null;
   compact?: boolean;
+  marks?: PlanMark[];
 }
+
+const NO_MARKS: PlanMark[] = [];
 
 const PIN_LABELS: Record<PinState, Key> = {
   alarm: "plan.legend.alarm", fault: "availability.fault", offline: "availability.offline",
@@ -26,7 +32,7 @@ function tooltip(text: string): HTMLElement {
 }
 
 /** A floor's picture in Leaflet's simple CRS (pixels), each device a coloured circle. */
-export function FloorPlan({ plan, devices, alerts, highlight = null, compact = false }: Props) {
+export function FloorPlan({ plan, devices, alerts, highlight = null, compact = false, marks = NO_MARKS }: Props) {
   const { t } = useSession();
   const element = useRef<HTMLDivElement>(null);
   const map = useRef<L.Map | null>(null);
@@ -71,7 +77,18 @@ export function FloorPlan({ plan, devices, alerts, highlight = null, compact = f
       marker.addTo(group);
       if (lit) marker.bringToFront();
     }
-  }, [plan, devices, alerts, highlight, compact, t]);
+    // Hazards: a warning triangle, red when overdue.
+    const size = compact ? 14 : 18;
+    for (const mark of marks) {
+      const top = plan.height - mark.y;
+      const triangle = L.polygon([[top + size, mark.x], [top - size * 0.7, mark.x - size], [top - size * 0.7, mark.x + size]], {
+        color: "#0b0f14", weight: 2, fillColor: mark.late ? "#ff6b6b" : "#ffd33d", fillOpacity: 0.95,
+        className: `hazard-mark${mark.late ? " late" : ""}`,
+      });
+      triangle.bindTooltip(tooltip(`${mark.id} · ${mark.label}`), { direction: "top" });
+      triangle.addTo(group);
+    }
+  }, [plan, devices, alerts, highlight, compact, marks, t]);
 
   return <div ref={element} class={compact ? "floor-plan compact" : "floor-plan"} data-plan-id={plan.id}
               data-testid="floor-plan" />;

@@ -3,11 +3,13 @@ import { useSession } from "../context";
 import type { Key } from "../i18n";
 import type { StreamStatus } from "../stream";
 
-export type ViewName = "queue" | "plan" | "devices" | "modes" | "handover" | "audit" | "users" | "sops";
+export type ViewName = "queue" | "plan" | "hazards" | "devices" | "modes" | "handover" | "audit" | "users" | "sops"
+  | "stats" | "drills";
 
 export const VIEW_LABELS: Record<ViewName, Key> = {
-  queue: "nav.queue", plan: "nav.plan", devices: "nav.devices", modes: "nav.modes",
+  queue: "nav.queue", plan: "nav.plan", hazards: "nav.hazards", devices: "nav.devices", modes: "nav.modes",
   handover: "nav.handover", audit: "nav.audit", users: "nav.users", sops: "nav.sops",
+  stats: "nav.stats", drills: "nav.drills",
 };
 
 interface Props {

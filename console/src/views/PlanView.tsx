@@ -4,6 +4,8 @@ import { useSession } from "../context";
 import { PIN_COLOURS, planOfDevice, planOptionLabel, type PinState } from "../plan";
 import type { Alert, Device, Plan } from "../types";
 import type { Key } from "../i18n";
+import { hazards } from "../hazards";
+import { useLoad } from "../hooks";
 
 const LEGEND: [PinState, Key][] = [["alarm", "plan.legend.alarm"], ["fault", "plan.legend.fault"],
   ["ok", "plan.legend.ok"], ["unknown", "plan.legend.unknown"]];
@@ -23,6 +25,7 @@ export function PlanView({ plans, devices, alerts, focusDevice }: {
     if (found) setPlanId(found.id);
   }, [focusDevice, plans]);
   const plan = plans.find((p) => p.id === planId) ?? plans[0];
+  const open = useLoad(() => hazards.list({ state: "open" }), [], 60_000);
   return (
     <section id="plan" class="panel plan-view" aria-labelledby="plan-heading">
       <h2 id="plan-heading">{t("plan.heading")}</h2>
@@ -36,9 +39,12 @@ export function PlanView({ plans, devices, alerts, focusDevice }: {
             </label>
             <ul class="legend plain">
               {LEGEND.map(([state, key]) => <li key={state}><Swatch state={state} />{t(key)}</li>)}
+              <li><span class="swatch swatch-hazard" />{t("nav.hazards")}</li>
             </ul>
           </div>
-          <FloorPlan plan={plan} devices={devices} alerts={alerts} highlight={focusDevice} />
+          <FloorPlan plan={plan} devices={devices} alerts={alerts} highlight={focusDevice}
+                     marks={(open.data ?? []).filter((h) => h.plan === plan.id && h.x !== null && h.y !== null)
+                       .map((h) => ({ id: h.id, x: h.x ?? 0, y: h.y ?? 0, label: h.title, late: h.overdue }))} />
         </>
       )}
     </section>

@@ -6,7 +6,7 @@ import { errorText, useLoad } from "../hooks";
 import { label } from "../i18n";
 import type { Role, User } from "../types";
 
-const ROLES: Role[] = ["viewer", "operator", "supervisor", "admin"];
+const ROLES: Role[] = ["viewer", "operator", "supervisor", "safety_chief", "admin"];
 
 function asRole(value: string): Role {
   return (ROLES as string[]).includes(value) ? (value as Role) : "viewer";

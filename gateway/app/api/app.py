@@ -16,11 +16,15 @@ from gateway.app.api.admin import admin_routes
 from gateway.app.api.alerts import alert_routes
 from gateway.app.api.auth import UNAUTHENTICATED, Auth, address
 from gateway.app.api.console import console_routes
+from gateway.app.api.drills import drill_routes
+from gateway.app.api.hazards import hazard_routes
 from gateway.app.api.health import HealthReport, health_report
 from gateway.app.api.linkage import linkage_routes
 from gateway.app.api.modes import mode_routes
+from gateway.app.api.reports import report_routes
 from gateway.app.api.schemas import CONFLICT, NOT_FOUND
 from gateway.app.api.shift import shift_routes
+from gateway.app.api.statistics import statistics_routes
 from gateway.app.api.web import SecurityHeaders, console_pages
 from gateway.app.evidence import EVIDENCE_PATH
 from gateway.app.gateway import Gateway
@@ -41,6 +45,7 @@ def create_api(gateway: Gateway, keepalive_s: float = 15.0) -> FastAPI:
     api.include_router(alert_routes(gateway, auth.require))
     api.include_router(console_routes(gateway, auth.require))
     api.include_router(shift_routes(gateway, auth.require))
+    api.include_router(hazard_routes(gateway, auth.require))
     api.include_router(linkage_routes(gateway))
     console_pages(api)
 
@@ -90,6 +95,10 @@ def create_api(gateway: Gateway, keepalive_s: float = 15.0) -> FastAPI:
 
     api.include_router(mode_routes(gateway.mode_service, gateway.clock.now, gateway.accounts,
                                    auth.require))
+    api.include_router(drill_routes(gateway.drills, gateway.clock.now, gateway.accounts,
+                                    auth.require))
+    api.include_router(statistics_routes(gateway.reporting, auth.require))
+    api.include_router(report_routes(gateway.reporting, gateway.accounts, auth.require))
 
     @api.get("/metrics", responses={
         **UNAUTHENTICATED,

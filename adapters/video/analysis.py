@@ -169,12 +169,13 @@ class CameraAnalyser:
         seen = ref.landmarks.in_place(frame.grey, frame.detail)
         shift = ref.landmarks.locate(frame.grey, seen)
         sharpness = ref.landmarks.sharpness(seen)
-        tamper = find_tampering(view, sharpness, shift, self.config.tamper, ref.view)
+        matched = apart <= self.config.references.match_distance
+        tamper = find_tampering(view, sharpness, shift, self.config.tamper, ref.view,
+                                ref.landmarks.contrast(seen), matched)
         if tamper.covered or tamper.moved:
             self.reset_history()
             return FrameAnalysis(False, tamper, self._unjudged(), light,
                                  reference_view=ref.view)
-        matched = apart <= self.config.references.match_distance
         findings = []
         for watch, comparer in zip(self._watches_for(ref), ref.comparers, strict=True):
             noise = noise_level(frame, comparer.crop)

@@ -40,6 +40,16 @@ _OFFSET = 6.0
 """Added to grey levels before ratios, so that black does not divide by zero."""
 _TEXTURE_LEVEL = float(np.log(2.2))
 """Local texture this many times stronger or weaker than the reference's is a change."""
+_CLIPPED = 245.0
+"""Smoothed grey at or above which a pixel is saturated: its brightness says nothing."""
+_WINDOW = 7
+"""Side of the window of the local correlation (analysis pixels)."""
+_CORRELATION_LEVEL = 0.4
+"""Local correlation with the reference below which two structured views differ."""
+_STRUCTURED = 1.5
+"""Local grey spread, in noise levels, above which a window has structure."""
+_RELATIVE_SPREAD = 0.04
+"""... and over the local brightness."""
 _MIN_HULL_PIXELS = 12
 _STANDING_PX = 4
 """How close to the region's bottom edge a patch must reach to stand on the floor."""
@@ -105,6 +115,11 @@ class RegionComparer:
         self._near_edges = cv2.dilate(self._edges.astype(np.uint8), _TOLERANCE) > 0
         self._chroma = _chroma(np.asarray(self.crop.of(reference.colour), np.float32))
         self._texture = _texture(grey)
+        self._grey = grey
+        rows = np.arange(self.region.shape[0])[:, None]
+        self._bottom = np.where(self.region, rows, -1).max(axis=0)
+        """Per column of the crop, the region's lowest row (-1: none)."""
+        self._mean, self._spread = _local_stats(grey)
         ys, xs = np.nonzero(self.band)
         if len(ys) > _BAND_SAMPLES:
             pick = np.linspace(0, len(ys) - 1, _BAND_SAMPLES).astype(np.intp)
@@ -131,27 +146,45 @@ class RegionComparer:
         texture = _texture(grey)
         rough = 1.5 * noise / 3.0 / np.exp(log_now) + 0.01
         structure |= np.abs(np.log((texture + rough) / (self._texture + rough))) > _TEXTURE_LEVEL
-        # the light is read where nothing new stands: passers-by in the band do not bend it
-        field = self._light_field(ratio, ~structure)
+        structure |= self._unlike(grey, noise)
+        # the light is read where nothing new stands (passers-by in the band do not bend
+        # it) and where neither view is saturated (a wall in the sun burnt to white)
+        unclipped = (grey < _CLIPPED) & (self._grey < _CLIPPED)
+        field = self._light_field(ratio, ~structure & unclipped)
         brightness = np.exp(self._log) * np.exp(field)
-        # Infrared against colour: surfaces keep their edges, not their relative brightness.
-        if infrared != self.infrared:
-            changed = structure
-        else:
-            allowed = self.level + 2.5 * (noise / 3.0) / brightness
-            changed = structure | (np.abs(ratio - field) > allowed)
+        changed = structure.copy()
         if not infrared and not self.infrared:
             chroma = _chroma(np.asarray(self.crop.of(current.colour), np.float32)) - self._chroma
-            offset = np.median(chroma[self._band_ys, self._band_xs], axis=0) \
-                if len(self._band_ys) >= _MIN_BAND else np.zeros(2, np.float32)
-            distance = np.abs(chroma - offset).max(axis=2)
+            usable = unclipped[self._band_ys, self._band_xs]
+            offset = np.median(chroma[self._band_ys[usable], self._band_xs[usable]], axis=0) \
+                if usable.sum() >= _MIN_BAND else np.zeros(2, np.float32)
+            distance = np.maximum(np.abs(chroma[..., 0] - offset[0]),
+                                  np.abs(chroma[..., 1] - offset[1]))
             bright = brightness > 25.0
             changed |= (distance > _CHROMA_LEVEL + 3.0 * noise / brightness) & bright
+        # Infrared against colour: surfaces keep their edges, not their relative brightness.
+        if infrared == self.infrared:
+            allowed = self.level + 2.5 * (noise / 3.0) / brightness
+            changed |= (np.abs(ratio - field) > allowed) & unclipped
         self.through_changed = changed & self.see_through
         changed &= ~self.see_through
         mask = cv2.morphologyEx(changed.astype(np.uint8), cv2.MORPH_CLOSE, _CLOSE)
         mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, _OPEN)
         result: Mask = ((mask > 0) & ~self.see_through) | self.through_changed
+        return result
+
+    def _unlike(self, grey: FloatImage, noise: float) -> Mask:
+        """Where both views have structure but not the same: the local normalised
+        correlation (the structure term of SSIM) low. Blind to any local change of gain
+        and offset, so it holds whatever the light, infrared against colour too."""
+        mean, spread = _local_stats(grey)
+        cross = cv2.blur(grey * self._grey, (_WINDOW, _WINDOW)) - mean * self._mean
+        correlation = cross / (spread * self._spread + 1e-3)
+        floor = np.float32(_STRUCTURED * noise + 1.0)
+        structured = (spread > floor) & (self._spread > floor) & \
+            (spread > _RELATIVE_SPREAD * (mean + _OFFSET)) & \
+            (self._spread > _RELATIVE_SPREAD * (self._mean + _OFFSET))
+        result: Mask = structured & (np.abs(correlation) < _CORRELATION_LEVEL)
         return result
 
     def obstructed(self, persistent: Mask, single: bool) -> Mask:
@@ -161,7 +194,7 @@ class RegionComparer:
         opaque = (persistent & ~self.see_through).astype(np.uint8)
         if single:
             opaque = self._without_foreign(opaque)
-        filled = _fill_standing(opaque, self.region) > 0
+        filled = _fill_standing(opaque, self._bottom) > 0
         result: Mask = (filled & self.region & ~self.see_through) | (persistent & self.see_through)
         return result
 
@@ -183,8 +216,9 @@ class RegionComparer:
         if len(self._band_ys) < _MIN_BAND:
             return np.full(ratio.shape, float(np.median(ratio)), np.float32)
         steady = usable[self._band_ys, self._band_xs]
-        if steady.sum() < _MIN_BAND:
-            steady[:] = True
+        if steady.sum() < _MIN_BAND:  # the band is all new or saturated: one gain
+            inside = ratio[usable] if usable.sum() >= _MIN_BAND else ratio
+            return np.full(ratio.shape, float(np.median(inside)), np.float32)
         samples = ratio[self._band_ys, self._band_xs][steady].astype(np.float64)
         design = self._design[steady]
         median = float(np.median(samples))
@@ -220,6 +254,14 @@ def _edges(grey: FloatImage, noise: float) -> Mask:
     return np.asarray((magnitude > _EDGE_LEVEL * local) & (magnitude > 1.2 * noise), bool)
 
 
+def _local_stats(grey: FloatImage) -> tuple[FloatImage, FloatImage]:
+    """Local mean and spread of the grey over `_WINDOW` pixels."""
+    mean = cv2.blur(grey, (_WINDOW, _WINDOW))
+    square = cv2.blur(grey * grey, (_WINDOW, _WINDOW))
+    spread = np.sqrt(np.maximum(square - mean * mean, 0.0))
+    return np.asarray(mean, np.float32), np.asarray(spread, np.float32)
+
+
 def _chroma(colour: FloatImage) -> FloatImage:
     """log(B/G) and log(R/G): what the colour is, whatever its brightness."""
     b, g, r = cv2.split(colour + _OFFSET)
@@ -234,15 +276,14 @@ def _texture(grey: FloatImage) -> FloatImage:
     return np.asarray(spread / (mean + _OFFSET), np.float32)
 
 
-def _fill_standing(mask: npt.NDArray[np.uint8], region: Mask) -> npt.NDArray[np.uint8]:
+def _fill_standing(mask: npt.NDArray[np.uint8],
+                   bottom: npt.NDArray[np.intp]) -> npt.NDArray[np.uint8]:
     """Each changed patch that stands on the floor (reaches the region's bottom edge)
     filled to its convex hull when the outline it leaves is substantial (an object's edges
     seen, its flat face not): what stands in front of the door hides all within its
     outline. Patches floating higher (what is left of passers-by) are not filled."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     result = mask.copy()
-    rows = np.arange(region.shape[0])[:, None]
-    bottom = np.where(region, rows, -1).max(axis=0)
     for label in range(1, count):
         area = int(stats[label, cv2.CC_STAT_AREA])
         if area < _MIN_HULL_PIXELS:

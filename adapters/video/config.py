@@ -81,9 +81,10 @@ class TamperConfig(StrictModel):
                     "below which the view is featureless: covered, even by a lit hand or "
                     "cloth.")
     haze_contrast: float = Field(
-        default=0.4, gt=0, lt=1,
-        description="Fine structure against the reference's below which, with the darks "
-                    "lifted, the view is hazed (spray, smear).")
+        default=0.55, gt=0, lt=1,
+        description="Contrast for the brightness against the reference's (at the "
+                    "landmarks, else of the whole view's fine structure) below which, with "
+                    "the darks lifted, the view is hazed (spray, smear).")
     haze_floor: float = Field(
         default=0.1, gt=0, lt=1,
         description="How far the darkest grey (5th percentile over the median) must rise "

@@ -6,7 +6,7 @@ elsewhere. Passers-by hide a few patches, never most of them."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -61,6 +61,9 @@ class InPlace:
     """Normalised correlation with the reference patch, per landmark."""
     energy_ratios: npt.NDArray[np.float64]
     """Edge energy against the reference's, per landmark."""
+    contrast_ratios: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    """Grey spread over mean grey against the reference's, per landmark: about 1 in any
+    light, well below under a veil."""
 
 
 class Landmarks:
@@ -76,28 +79,37 @@ class Landmarks:
         norms = np.linalg.norm(centred, axis=1, keepdims=True)
         self._unit = centred / np.maximum(norms, 1e-6)
         self._energy = np.array([m.energy for m in self._landmarks], dtype=np.float64)
+        self._contrast = _relative_spread(patches)
+        self._index: npt.NDArray[np.intp] | None = None
+        self._index_width = 0
 
     def in_place(self, current: FloatImage, detail: FloatImage | None = None) -> InPlace:
         """Correlation (of the smoothed grey) and edge energy (of the unsmoothed `detail`
         when given: blur shows there first) of every landmark at its place (vectorised)."""
         if not self._landmarks:
             empty = np.zeros(0)
-            return InPlace(empty, empty)
+            return InPlace(empty, empty, empty)
         fine = current if detail is None else detail
-        energy_map = gradient_energy(fine)
-        here = np.stack([current[m.y:m.y + _PATCH, m.x:m.x + _PATCH].reshape(-1)
-                         for m in self._landmarks]).astype(np.float64)
-        fine_here = here if detail is None else np.stack(
-            [fine[m.y:m.y + _PATCH, m.x:m.x + _PATCH].reshape(-1)
-             for m in self._landmarks]).astype(np.float64)
-        energy = np.stack([energy_map[m.y:m.y + _PATCH, m.x:m.x + _PATCH].reshape(-1)
-                           for m in self._landmarks]).mean(axis=1)
+        index = self._pixels(current.shape[1])
+        energy = gradient_energy(fine).reshape(-1)[index].mean(axis=1, dtype=np.float64)
+        here = current.reshape(-1)[index].astype(np.float64)
+        fine_here = here if detail is None else fine.reshape(-1)[index].astype(np.float64)
         centred = here - here.mean(axis=1, keepdims=True)
         squares = (centred * centred).sum(axis=1)
         scores = (centred * self._unit).sum(axis=1) / np.maximum(np.sqrt(squares), 1e-6)
         variance = fine_here.var(axis=1)
         ratios = (energy / (variance + 1.0)) / np.maximum(self._energy, 1e-9)
-        return InPlace(scores, ratios)
+        contrast = _relative_spread(here) / np.maximum(self._contrast, 1e-9)
+        return InPlace(scores, ratios, contrast)
+
+    def _pixels(self, width: int) -> npt.NDArray[np.intp]:
+        """Flat indices of every landmark's pixels in a frame `width` wide, one row each."""
+        if self._index is None or self._index_width != width:
+            ys, xs = np.mgrid[0:_PATCH, 0:_PATCH]
+            offsets = (ys * width + xs).reshape(-1)
+            self._index = np.stack([m.y * width + m.x + offsets for m in self._landmarks])
+            self._index_width = width
+        return self._index
 
     def sharpness(self, seen: InPlace) -> float | None:
         """Median, over the landmarks still recognisable in place, of their edge energy
@@ -105,6 +117,13 @@ class Landmarks:
         view. Measuring the same structures keeps new content (boxes, passers-by) from
         passing as sharpness. None when too few landmarks are recognisable to tell."""
         ratios = seen.energy_ratios[(seen.scores >= _RECOGNISABLE_SCORE) & (self._energy > 0)]
+        return float(np.median(ratios)) if ratios.size >= _MIN_FOR_SHARPNESS else None
+
+    def contrast(self, seen: InPlace) -> float | None:
+        """Median, over the landmarks still recognisable in place, of their contrast for
+        their brightness against the reference's: about 1 whatever the light, low under a
+        veil (spray, smear). None when too few are recognisable to tell."""
+        ratios = seen.contrast_ratios[seen.scores >= _RECOGNISABLE_SCORE]
         return float(np.median(ratios)) if ratios.size >= _MIN_FOR_SHARPNESS else None
 
     def locate(self, current: FloatImage, seen: InPlace) -> Shift:
@@ -164,6 +183,14 @@ def _patch_energy(energy: FloatImage, image: FloatImage, x: int, y: int) -> floa
     _, spread = cv2.meanStdDev(image[y:y + _PATCH, x:x + _PATCH])
     mean_energy = cv2.mean(energy[y:y + _PATCH, x:x + _PATCH])[0]
     return float(mean_energy) / (float(spread[0, 0]) ** 2 + 1.0)
+
+
+def _relative_spread(patches: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Grey spread over mean grey of each flattened patch (one per row)."""
+    if patches.size == 0:
+        return np.zeros(len(patches))
+    spread: npt.NDArray[np.float64] = patches.std(axis=1) / (patches.mean(axis=1) + 4.0)
+    return spread
 
 
 def _near(move: tuple[int, int], other: tuple[int, int]) -> bool:

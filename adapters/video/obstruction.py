@@ -27,9 +27,11 @@ def region_mask(polygon: tuple[tuple[int, int], ...], scale: float,
 class RegionWatch:
     """One region's obstruction, persistent over the last few frames.
 
-    A pixel is obstructed when it changed in every frame kept (up to `persistence_frames`):
-    boxes and carts stay, people walking through do not. With fewer frames the share is
-    still given, with the number of frames it rests on, so a single frame has a verdict.
+    A pixel is obstructed when it changed in every frame kept (up to `persistence_frames`)
+    and was still from the frame before in at least half of them: boxes and carts stay,
+    even with people passing in front of them; people walking through do not. With fewer
+    frames the share is still given, with the number of frames it rests on, so a single
+    frame has a verdict.
     See-through pixels (glass, between bars) count only where an object rises in front of
     them from the floor: changed, with obstruction right below in the same column.
     """
@@ -43,7 +45,8 @@ class RegionWatch:
             see_through |= region_mask(part, scale, size)
         self.see_through = see_through & self.mask
         self.area = int(self.mask.sum())
-        self._history: deque[Mask] = deque(maxlen=persistence_frames)
+        self._history: deque[tuple[Mask, Mask]] = deque(maxlen=persistence_frames)
+        """Per frame kept: changed, and changed and still since the frame before."""
         self._previous: FloatImage | None = None
 
     @property
@@ -64,24 +67,37 @@ class RegionWatch:
         if self.area == 0:  # smaller than a pixel at analysis size: cannot be judged
             return None
         # what stays is also still: a pixel that changed since the previous frame (one
-        # passer-by after another) does not count as lasting; a pixel of shake allowed
+        # passer-by after another) does not count as still; a pixel of shake allowed
         previous = self._previous
+        still = changed
         if previous is not None and previous.shape == changed.shape:
             now, allow = comparer.current_log, comparer.current_allowance
             low = cv2.erode(previous, _SHAKE) - allow
             high = cv2.dilate(previous, _SHAKE) + allow
-            changed = changed & (now >= low) & (now <= high)
+            still = changed & (now >= low) & (now <= high)
         self._previous = comparer.current_log
-        self._history.append(changed)
-        persistent = self._history[0]
-        for earlier in list(self._history)[1:]:
-            persistent = persistent & earlier
+        self._history.append((changed, still))
+        persistent = self._lasting()
         persistent = comparer.obstructed(persistent, len(self._history) == 1)
         region, see_through = comparer.region, comparer.see_through
         opaque = persistent & region & ~see_through
         behind = _rising_in_front(opaque, persistent & see_through, see_through)
         area = int(region.sum())
         return float(opaque.sum() + behind.sum()) / max(1, area), len(self._history)
+
+    def _lasting(self) -> Mask:
+        """Changed in every frame kept, and still in at least half of them: a box stays
+        changed while people pass in front of it (moving there, but never unchanged); a
+        passer-by leaves its pixels unchanged in the other frames."""
+        frames = list(self._history)
+        changed = frames[0][0].copy()
+        still = np.zeros(changed.shape, np.uint8)
+        for now, steady in frames:
+            changed &= now
+            still += steady
+        need = (len(frames) + 1) // 2
+        result: Mask = changed & (still >= need)
+        return result
 
 
 def _rising_in_front(opaque: Mask, changed_through: Mask, see_through: Mask) -> Mask:
@@ -99,3 +115,4 @@ def _rising_in_front(opaque: Mask, changed_through: Mask, see_through: Mask) -> 
         hidden[y] = row
         below = row | opaque[y]
     return hidden
+

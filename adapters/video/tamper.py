@@ -14,6 +14,13 @@ from adapters.video.frames import PreparedFrame
 from adapters.video.landmarks import Shift
 
 _THUMBNAIL = (48, 27)
+_HAZE_CORRELATION = 0.6
+"""Likeness of the whole view's structure to the reference's above which, with no
+landmark to measure, a faint view is hazed rather than another scene."""
+_UNLIKE = 0.25
+"""Likeness of the whole view's structure below which it shows another scene."""
+_SHARPER = 1.5
+"""Landmark edges this much steeper than the reference's: not a veil (new content)."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,9 @@ class TamperFindings:
     signature: ViewSignature
     hazed: bool | None = None
     """None without a reference."""
+    contrast_ratio: float | None = None
+    """Contrast of the landmarks for their brightness against the reference's; None
+    without a reference or too few landmarks recognisable."""
 
     @property
     def any(self) -> bool:
@@ -97,35 +107,48 @@ def is_covered(view: ViewSignature, config: TamperConfig) -> bool:
 
 
 def is_hazed(view: ViewSignature, reference: ViewSignature, similar: Likeness,
+             contrast: float | None, sharpness_ratio: float | None,
              config: TamperConfig) -> bool:
-    """The reference's structure still there but much weaker for the brightness, the
-    darks lifted: a veil over the lens. A light change scales structure and brightness
-    alike, so it moves neither measure."""
-    return (similar.correlation >= 0.3 and similar.contrast < config.haze_contrast
-            and view.floor - reference.floor >= config.haze_floor)
+    """A veil over the lens: the darks lifted, and the structure still there but much
+    weaker for the brightness, at the landmarks (where they are recognisable) or over
+    the whole view. A change of light scales structure and brightness alike, so it moves
+    neither the contrast for the brightness nor the darks over the median; and a veil
+    never makes edges steeper."""
+    if view.floor - reference.floor < config.haze_floor or similar.correlation < 0.3:
+        return False
+    if sharpness_ratio is not None and sharpness_ratio > _SHARPER:
+        return False
+    if contrast is not None:
+        return contrast < config.haze_contrast
+    return similar.correlation >= _HAZE_CORRELATION and similar.contrast < config.haze_contrast
 
 
 def find_tampering(view: ViewSignature, sharpness_ratio: float | None, shift: Shift | None,
-                   config: TamperConfig,
-                   reference: ViewSignature | None = None) -> TamperFindings:
+                   config: TamperConfig, reference: ViewSignature | None = None,
+                   contrast: float | None = None, light_matched: bool = True) -> TamperFindings:
     """Covered needs no reference (and with one, a view whose structure is gone and not
-    found elsewhere is covered too); blurred, moved and hazed are judged against one."""
+    found elsewhere is covered too); blurred, moved and hazed are judged against one.
+    Landmarks not found where they were count as moved when the light matches the
+    reference's; in another light (where they may simply look different) only when the
+    whole view's structure is unlike the reference's too."""
     covered = is_covered(view, config)
     if shift is None:
         return TamperFindings(covered, None, None, None, None, view)
     similar = likeness(view, reference) if reference is not None else Likeness(1.0, 1.0)
     faint = view.texture < 0.5 * (reference.texture if reference else view.texture)
-    if not covered and shift.match < config.min_match and similar.correlation < 0.25 \
+    if not covered and shift.match < config.min_match and similar.correlation < _UNLIKE \
             and view.texture < 3 * config.min_texture:
         covered = True
     if covered:
-        return TamperFindings(True, False, False, sharpness_ratio, shift, view, False)
-    hazed = reference is not None and is_hazed(view, reference, similar, config)
+        return TamperFindings(True, False, False, sharpness_ratio, shift, view, False, contrast)
+    hazed = reference is not None and is_hazed(view, reference, similar, contrast,
+                                                     sharpness_ratio, config)
     blurred = (sharpness_ratio is not None and sharpness_ratio < config.blur_ratio) or \
         (sharpness_ratio is None and faint and not hazed)
     if shift.distance >= config.moved_px:
-        return TamperFindings(False, False, True, sharpness_ratio, shift, view, hazed)
+        return TamperFindings(False, False, True, sharpness_ratio, shift, view, hazed, contrast)
     # Landmarks not found again: the camera looks elsewhere, unless the view is so
     # blurred or hazed that they cannot be recognised (then that is what to report).
-    moved = shift.match < config.min_match and not blurred and not hazed
-    return TamperFindings(False, blurred, moved, sharpness_ratio, shift, view, hazed)
+    moved = shift.match < config.min_match and not blurred and not hazed and \
+        (light_matched or similar.correlation < _UNLIKE)
+    return TamperFindings(False, blurred, moved, sharpness_ratio, shift, view, hazed, contrast)

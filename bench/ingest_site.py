@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -82,7 +83,8 @@ def device_counts(total: int, types: list[str]) -> dict[str, int]:
     return counts
 
 
-def _devices(counts: dict[str, int], zones: list[Any]) -> list[dict[str, Any]]:
+def site_devices(counts: dict[str, int], zones: list[Any]) -> list[dict[str, Any]]:
+    """`counts` MQTT devices spread over `zones`, each with a 60 s heartbeat."""
     devices: list[dict[str, Any]] = []
     for kind, count in counts.items():
         short = "".join(word[0] for word in kind.split("_"))
@@ -95,8 +97,9 @@ def _devices(counts: dict[str, int], zones: list[Any]) -> list[dict[str, Any]]:
     return devices
 
 
-def _document(workdir: Path, broker_port: int, school: dict[str, Any],
-              devices: list[dict[str, Any]], channels: set[str]) -> dict[str, Any]:
+def site_document(workdir: Path, broker_port: int, school: dict[str, Any],
+                  devices: list[dict[str, Any]], channels: set[str]) -> dict[str, Any]:
+    """The config document of the site, its rules apart (included as the school does)."""
     return {
         **school,
         "adapters": {"mqtt": {"port": broker_port, "client_id": GATEWAY_CLIENT_ID,
@@ -109,12 +112,17 @@ def _document(workdir: Path, broker_port: int, school: dict[str, Any],
     }
 
 
-def build_site(workdir: Path, broker_port: int, device_total: int) -> BenchSite:
-    """Write the site's config into `workdir` and load it."""
+def build_site(workdir: Path, broker_port: int, device_total: int, *,
+               other_devices: Sequence[dict[str, Any]] = (),
+               adapters: dict[str, Any] | None = None) -> BenchSite:
+    """Write the site's config into `workdir` and load it: `device_total` MQTT devices,
+    then `other_devices` as given, and the settings of further `adapters`."""
     school = school_sections()
-    devices = _devices(device_counts(device_total, mqtt_device_types()), school["zones"])
+    devices = site_devices(device_counts(device_total, mqtt_device_types()), school["zones"])
     pack = rule_pack()
-    base = _document(workdir, broker_port, school, devices, set(CHANNELS))
+    base = site_document(workdir, broker_port, school, [*devices, *other_devices],
+                         set(CHANNELS))
+    base["adapters"].update(adapters or {})
     includes = "".join(f"\n  - !include {json.dumps(str(path))}" for path in pack)
     path = workdir / "site.yaml"
     path.write_text(yaml.safe_dump(base, allow_unicode=True, sort_keys=False)

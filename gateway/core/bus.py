@@ -47,6 +47,9 @@ class EventBus:
         self._urgent: deque[Event] = deque()
         self._bulk: deque[Event | Barrier] = deque()
         self._incoming: deque[Event | Barrier] = deque()  # from other threads
+        self._waiting: dict[str, int] = {}
+        """Device id -> its events in the bulk lane: an availability event of a device
+        with none there (the usual case, even in a mass outage) costs no scan."""
         self._handlers: list[EventHandler] = []
         self._wakeup = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -95,6 +98,8 @@ class EventBus:
                 event = self._urgent.popleft()
             elif self._bulk:
                 event = self._bulk.popleft()
+                if isinstance(event, Event):
+                    self._left_bulk(event.device_id)
             else:
                 self._wakeup.clear()
                 self._take_incoming()
@@ -137,10 +142,18 @@ class EventBus:
             self._urgent.append(event)
         else:
             self._bulk.append(event)
+            self._waiting[event.device_id] = self._waiting.get(event.device_id, 0) + 1
+
+    def _left_bulk(self, device_id: str) -> None:
+        left = self._waiting[device_id] - 1
+        if left:
+            self._waiting[device_id] = left
+        else:
+            del self._waiting[device_id]
 
     def _promote(self, device_id: str) -> None:
         """Move the device's events waiting in the bulk lane to the urgent lane, in order."""
-        if not any(isinstance(e, Event) and e.device_id == device_id for e in self._bulk):
+        if self._waiting.pop(device_id, 0) == 0:
             return
         staying: deque[Event | Barrier] = deque()
         for waiting in self._bulk:

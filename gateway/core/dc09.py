@@ -70,8 +70,8 @@ with a response."""
 _IDS: Final = MESSAGE_IDS | ANSWER_IDS
 
 MAX_SEQUENCE: Final = 9999
-TIMESTAMP_FORMAT: Final = "_%H:%M:%S,%m-%d-%Y"
 _TIMESTAMP: Final = re.compile(r"_(\d\d):(\d\d):(\d\d),(\d\d)-(\d\d)-(\d{4})")
+"""`_HH:MM:SS,MM-DD-YYYY` in UTC (read by a pattern: strptime consults the locale each call)."""
 TIMESTAMP_CHARS: Final = 20
 WINDOW_BEFORE_S: Final = 40.0
 """A receiver takes a timestamp up to 40 s behind its clock ..."""

@@ -1,9 +1,11 @@
 """The event bus: the priority lane, handler isolation, events from other threads."""
 
 import asyncio
+from collections import deque
+from collections.abc import Iterator
 
-from gateway.core.bus import EventBus
-from gateway.core.events import Event
+from gateway.core.bus import Barrier, EventBus
+from gateway.core.events import AVAILABILITY, Availability, Event
 
 
 async def test_urgent_events_overtake_bulk() -> None:
@@ -76,7 +78,7 @@ async def test_a_wake_up_that_finds_nothing_does_not_silence_later_ones() -> Non
     task = asyncio.create_task(bus.run())
     bus.publish_threadsafe(Event("s", "pb", "n", 1, 0.0))
     await asyncio.sleep(0.01)
-    bus._incoming = deque()  # type: ignore[assignment]
+    bus._incoming = deque()
     bus.publish_threadsafe(Event("s", "pb", "n", 2, 0.0))
     for _ in range(100):
         if seen == [1, 2]:
@@ -85,3 +87,35 @@ async def test_a_wake_up_that_finds_nothing_does_not_silence_later_ones() -> Non
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     assert seen == [1, 2]
+
+
+class _WalkedDeque(deque[Event | Barrier]):
+    """A bulk lane that counts how often it is walked through."""
+
+    walks = 0
+
+    def __iter__(self) -> Iterator[Event | Barrier]:
+        type(self).walks += 1
+        return super().__iter__()
+
+
+async def test_a_mass_outage_does_not_walk_the_bulk_lane_once_per_device() -> None:
+    bus = EventBus()
+    seen: list[tuple[str, str]] = []
+    bus.subscribe(lambda e: seen.append((e.device_id, e.point)))
+    bus._bulk = _WalkedDeque()
+    for n in range(1000):
+        bus.publish(Event("s", "gate-busy" if n % 2 else "gate-other", f"v{n}", n, 0.0))
+    for n in range(1000):  # devices with nothing waiting: as in a mass outage
+        bus.publish(Event("s", f"pb-{n}", AVAILABILITY, Availability.OFFLINE, 0.0))
+    assert _WalkedDeque.walks == 0
+    task = asyncio.create_task(bus.run())
+    for _ in range(3):  # a few of gate-busy's values dispatched: the rest still wait
+        await asyncio.sleep(0)
+    bus.publish(Event("s", "gate-busy", AVAILABILITY, Availability.FAULT, 0.0))
+    bus.publish(Event("s", "gate-busy", AVAILABILITY, Availability.ONLINE, 0.0))
+    await bus.drain()
+    task.cancel()
+    busy = [point for device, point in seen if device == "gate-busy"]
+    assert busy == [*(f"v{n}" for n in range(1, 1000, 2)), AVAILABILITY, AVAILABILITY]
+    assert [p for d, p in seen if d == "gate-other"] == [f"v{n}" for n in range(0, 1000, 2)]

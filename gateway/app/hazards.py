@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from gateway.app.config import HazardsConfig
 from gateway.core.accounts import UserRepository
 from gateway.core.alerts import Alert
@@ -31,7 +33,7 @@ from gateway.core.hazards import (
     inspection_day,
     quarter_of,
 )
-from gateway.core.repositories import AlertRepository, HazardRepository
+from gateway.core.repositories import AlertRepository, HazardRepository, StoreUnavailable
 from rules.calendar import CalendarError, SchoolCalendar
 
 log = logging.getLogger(__name__)
@@ -173,12 +175,19 @@ class HazardRegister:
 
     async def run(self) -> None:
         """Escalate and keep this quarter's inspection scheduled, every minute."""
+        failing = False
         while True:
             try:
                 await self.schedule_inspection()
                 await self.escalate()
-            except Exception:  # the store is down: the next round tries again
-                log.exception("hazard escalation round failed")
+            except (StoreUnavailable, SQLAlchemyError) as exc:  # tried again; said once
+                if not failing:
+                    log.warning("hazard escalation waits for the store: %s", exc)
+                failing = True
+            else:
+                if failing:
+                    log.info("hazard escalation goes on: the store is back")
+                failing = False
             await self._clock.sleep(ESCALATION_CHECK_S)
 
     def inspection_due(self, quarter: str) -> float:

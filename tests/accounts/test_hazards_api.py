@@ -6,18 +6,23 @@ the quarterly inspection records its findings as hazards; every step is audited.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
+from sqlalchemy.exc import OperationalError
 
 from gateway.app.gateway import Gateway
+from gateway.app.hazards import ESCALATION_CHECK_S
 from gateway.core.clock import VirtualClock
 from gateway.core.hazards import HazardCategory, HazardFilter, HazardSource
 from tests.accounts.support import client, logged_in, school
 from tests.core.test_alerts import press
+from tests.helpers import eventually
 
 DAY = 86400.0
 NEW = {"zone": "a3", "category": "exit", "title": "A栋3楼东侧安全出口堆放纸箱",
@@ -220,3 +225,29 @@ async def test_a_rule_that_keeps_firing_in_a_zone_registers_one_hazard(tmp_path:
             HazardSource.RULE, "gate", HazardCategory.BUILDING, "operator")
         assert hazard.found_by == "gateway" and "3" in hazard.title
         assert hazard.deadline == hazard.found_at + 2 * DAY
+
+
+async def test_a_locked_store_is_said_once_and_the_rounds_go_on(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    async with school(tmp_path) as gateway:
+        clock = gateway.clock
+        assert isinstance(clock, VirtualClock)
+        real, calls = gateway.store.hazards.find, []
+
+        async def locked(*args: Any, **kwargs: Any) -> Any:
+            calls.append(clock.now())
+            if len(calls) <= 3:
+                raise OperationalError("SELECT", {}, Exception("database is locked"))
+            return await real(*args, **kwargs)
+        gateway.store.hazards.find = locked  # type: ignore[method-assign]
+        def said() -> list[str]:
+            return [r.getMessage() for r in caplog.records if r.name == "gateway.app.hazards"]
+        with caplog.at_level(logging.INFO, logger="gateway.app.hazards"):
+            for round_ in range(4):  # each round's store work runs on the store's thread
+                await clock.advance(ESCALATION_CHECK_S)
+                await eventually(lambda n=round_: len(calls) > n, what=f"round {round_}")
+            await eventually(lambda: len(said()) == 2, what="the store back")
+        assert said() == ["hazard escalation waits for the store: (builtins.Exception) "
+                        "database is locked\n[SQL: SELECT]\n(Background on this error at: "
+                        "https://sqlalche.me/e/20/e3q8)",
+                        "hazard escalation goes on: the store is back"]

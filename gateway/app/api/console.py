@@ -109,15 +109,7 @@ def console_routes(gateway: Gateway, require: Require) -> APIRouter:
         200: {"content": {"image/jpeg": {}}, "description": "The newest frame."}})
     async def snapshot(camera_id: str, _: Viewer) -> Response:
         """The camera's newest frame, as the analytics received it."""
-        if gateway.video is None:
-            raise HTTPException(404, "no camera has analytics configured")
-        try:
-            frame = gateway.video.evidence.latest(camera_id)
-        except UnknownCamera:
-            raise HTTPException(404, f"no camera with analytics {camera_id!r}") from None
-        if frame is None:
-            raise HTTPException(404, f"{camera_id} has sent no frame yet")
-        return Response(frame.jpeg, media_type="image/jpeg",
+        return Response(newest_frame(gateway, camera_id), media_type="image/jpeg",
                         headers={"Cache-Control": "no-store"})
 
     @router.put("/auth/me/language", tags=["auth"], responses=UNAUTHENTICATED)
@@ -131,3 +123,16 @@ def console_routes(gateway: Gateway, require: Require) -> APIRouter:
         return Me.of(principal, body.language)
 
     return router
+
+
+def newest_frame(gateway: Gateway, camera_id: str) -> bytes:
+    """The JPEG the camera's analytics received last; 404 when there is none."""
+    if gateway.video is None:
+        raise HTTPException(404, "no camera has analytics configured")
+    try:
+        frame = gateway.video.evidence.latest(camera_id)
+    except UnknownCamera:
+        raise HTTPException(404, f"no camera with analytics {camera_id!r}") from None
+    if frame is None:
+        raise HTTPException(404, f"{camera_id} has sent no frame yet")
+    return frame.jpeg

@@ -10,8 +10,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from adapters.video.evidence import UnknownCamera
 from gateway.app.api.auth import UNAUTHENTICATED, Require, address
+from gateway.app.api.console import newest_frame
 from gateway.app.api.schemas import CONFLICT, NOT_FOUND
 from gateway.app.gateway import Gateway
 from gateway.app.hazards import HazardDraft, HazardNotFound
@@ -87,6 +87,10 @@ class InspectionRequest(BaseModel):
 
 
 Action = Literal["plan", "fix", "verify", "reject", "close", "review", "reopen", "reassign"]
+NOTED: dict[str, type[Fix | Verify | Reject | CloseOut | Review | Reopen]] = {
+    "fix": Fix, "verify": Verify, "reject": Reject, "close": CloseOut, "review": Review,
+    "reopen": Reopen}
+"""The steps that take only a note."""
 
 
 def hazard_routes(gateway: Gateway, require: Require) -> APIRouter:
@@ -225,16 +229,8 @@ def hazard_routes(gateway: Gateway, require: Require) -> APIRouter:
                               stage: Annotated[Literal["found", "fix", "verify"], Query()]
                               = "fix") -> dict[str, Any]:
         """The camera's view now, kept as a photo of the hazard (the fix seen on camera)."""
-        if gateway.video is None:
-            raise HTTPException(404, "no camera has analytics configured")
-        try:
-            frame = gateway.video.evidence.latest(camera)
-        except UnknownCamera:
-            raise HTTPException(404, f"no camera with analytics {camera!r}") from None
-        if frame is None:
-            raise HTTPException(404, f"{camera} has sent no frame yet")
         return await _store_photo(hazard_id, stage, f"{camera}.jpg", "image/jpeg",
-                                  frame.jpeg, principal, request)
+                                  newest_frame(gateway, camera), principal, request)
 
     async def _store_photo(hazard_id: str, stage: str, name: str, kind: str, data: bytes,
                            principal: Principal, request: Request) -> dict[str, Any]:
@@ -267,26 +263,14 @@ def hazard_routes(gateway: Gateway, require: Require) -> APIRouter:
         someone else verifies it; a supervisor closes it out (销账), reassigns or reopens;
         the safety chief reviews a major hazard before it is closed."""
         command: HazardCommand
-        match action:
-            case "plan":
-                command = PlanFix(body.fix_plan or body.note)
-            case "fix":
-                command = Fix(body.note)
-            case "verify":
-                command = Verify(body.note)
-            case "reject":
-                command = Reject(body.note)
-            case "close":
-                command = CloseOut(body.note)
-            case "review":
-                command = Review(body.note)
-            case "reopen":
-                command = Reopen(body.note)
-            case "reassign":
-                if body.deadline is None:
-                    raise _unprocessable("deadline", "a new deadline is required")
-                command = Reassign(body.responsible, moment(body.deadline),
-                                   body.note)
+        if action == "plan":
+            command = PlanFix(body.fix_plan or body.note)
+        elif action == "reassign":
+            if body.deadline is None:
+                raise _unprocessable("deadline", "a new deadline is required")
+            command = Reassign(body.responsible, moment(body.deadline), body.note)
+        else:
+            command = NOTED[action](body.note)
         actor = HazardActor(principal.name, principal.role)
         with _refusals():
             hazard = await register.act(hazard_id, command, actor)

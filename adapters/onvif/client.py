@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import aiohttp
 import zeep.exceptions
-from onvif import ONVIFCamera, ONVIFError
+from onvif import ONVIFCamera, ONVIFError, ONVIFService
 from onvif.exceptions import ONVIFAuthError, ONVIFTimeoutError
 from onvif.util import is_auth_error, stringify_onvif_error
 
@@ -26,6 +26,7 @@ from adapters.onvif.errors import (
     CorruptSnapshot,
 )
 from adapters.onvif.security import CameraClockOffset, ClockedUsernameToken
+from adapters.onvif.wsdl import parsed_once
 from gateway.core.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,8 @@ class CameraInfo:
 
 
 class _Camera(ONVIFCamera):  # type: ignore[misc]
-    """ONVIFCamera with a configurable device-service path and clock-stamped tokens."""
+    """ONVIFCamera with a configurable device-service path, clock-stamped tokens and
+    services on WSDL documents parsed once per process."""
 
     def __init__(self, config: CameraConfig, clock: Clock, offset: CameraClockOffset) -> None:
         super().__init__(config.host, config.port, config.username,
@@ -88,11 +90,30 @@ class _Camera(ONVIFCamera):  # type: ignore[misc]
     async def create_onvif_service(self, name: str, port_type: str | None = None,
                                    read_timeout: int | None = None,
                                    write_timeout: int | None = None) -> Any:
-        service = await super().create_onvif_service(name, port_type, read_timeout,
-                                                     write_timeout)
-        if not isinstance(service.zeep_client.wsse, ClockedUsernameToken):
-            service.zeep_client.wsse = ClockedUsernameToken(
-                self.user, self.passwd, self._token_clock, self._offset)
+        """The camera's client of one ONVIF service (as onvif-zeep-async makes it): the
+        one it has while the address is the same, else a new one on the WSDL document
+        every camera shares, with this camera's clock-stamped tokens. A creation that
+        fails or is cancelled (a connect timing out) closes the HTTP session it opened."""
+        key = (name.lower(), port_type)
+        xaddr, wsdl, binding = self.get_definition(key[0], port_type)
+        existing = self.services.get(key)
+        if existing is not None and existing.xaddr == xaddr:
+            return existing
+        if existing is not None:  # the camera moved the service (a new subscription)
+            del self.services[key]
+            await existing.close()
+        async with parsed_once(wsdl):
+            service = ONVIFService(xaddr, self.user, self.passwd, wsdl, self.encrypt,
+                                   no_cache=True, binding_name=binding, binding_key=key,
+                                   read_timeout=read_timeout, write_timeout=write_timeout)
+            try:
+                await service.setup()
+            except BaseException:
+                await service.close()
+                raise
+        service.zeep_client.wsse = ClockedUsernameToken(self.user, self.passwd,
+                                                        self._token_clock, self._offset)
+        self.services[key] = service
         return service
 
 

@@ -36,6 +36,18 @@ def free_udp_port() -> int:
         return port
 
 
+async def silent_camera() -> tuple[asyncio.Server, int]:
+    """A 'camera' that accepts connections and never answers: the server and its port."""
+    async def hang(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await reader.read(-1)
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(hang, "127.0.0.1", 0)
+    return server, int(server.sockets[0].getsockname()[1])
+
+
 def camera_config(sim: CameraSimulator, index: int, *, password: str = PASSWORD,
                   port: int | None = None, **extra: object) -> CameraConfig:
     return CameraConfig.model_validate({

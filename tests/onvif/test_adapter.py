@@ -15,7 +15,7 @@ from adapters.onvif.errors import CorruptSnapshot
 from gateway.core.clock import VirtualClock
 from gateway.core.events import AVAILABILITY, Availability, Quality
 from simulators.camera import CameraControl, CameraSimulator, InjectedEvent
-from tests.onvif.harness import FAST, Harness, camera_config, running
+from tests.onvif.harness import FAST, Harness, camera_config, running, silent_camera
 
 
 async def test_connects_and_reads_device_info_profiles_and_uris(
@@ -218,21 +218,9 @@ async def test_corrupt_jpeg_is_reported_without_harm(sim: CameraSimulator,
     await harness.wait_event("cam-exit-0", "motion", True)
 
 
-async def _silent_camera() -> tuple[asyncio.Server, int]:
-    """A 'camera' that accepts connections and never answers."""
-    async def hang(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            await reader.read(-1)
-        finally:
-            writer.close()
-
-    server = await asyncio.start_server(hang, "127.0.0.1", 0)
-    return server, int(server.sockets[0].getsockname()[1])
-
-
 async def test_a_hanging_camera_never_delays_another(sim: CameraSimulator,
                                                      harness: Harness) -> None:
-    server, port = await _silent_camera()
+    server, port = await silent_camera()
     try:
         patient = FAST.model_copy(update={"request_timeout_s": 4.0})
         hung = harness.start(camera_config(sim, 0, port=port), patient)

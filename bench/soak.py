@@ -346,12 +346,14 @@ async def mass_outage(gateway: Gateway, devices: asyncio.subprocess.Process,
             break
         await asyncio.sleep(1.0)
     await asyncio.sleep(2.0)  # the last outcomes through the flood gate and the store
-    incidents = [a for a in watch.outage_alerts if a["key"].startswith("flood:")]
+    # as stored now: an incident's title counts the members folded in since its raise
+    incidents = [await gateway.store.alerts.get(a["id"]) for a in watch.outage_alerts
+                 if a["key"].startswith("flood:")]
     return {"mass_outage_devices": len(silent), "mass_outage_offline": offline,
             "mass_outage_seconds": round(time.perf_counter() - began, 1),
             "mass_outage_alerts": len(watch.outage_alerts),
             "mass_outage_incidents": len(incidents),
-            "mass_outage_incident_titles": [a["title"] for a in incidents]}
+            "mass_outage_incident_titles": [a.title for a in incidents if a is not None]}
 
 
 def describe(figures: dict[str, Any]) -> list[str]:

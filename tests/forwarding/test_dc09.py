@@ -480,7 +480,8 @@ async def test_null_supervision_at_the_interval_and_degraded_health_when_unanswe
     arrivals: list[float] = []
     async with _pysiaalarm(port, arrivals=arrivals) as events, _channel(
             port, supervision_s=0.15, timeout_s=0.3) as channel:
-        await eventually(lambda: len(events) >= 5, within_s=3, what="five NULL messages")
+        await eventually(lambda: len(events) >= 5 and channel.nulls_acked >= 5, within_s=3,
+                         what="five NULL messages, each acknowledged")
         assert {(e.code, e.account, e.message_type.value) for e in events} == {
             ("RP", PLAIN, "NULL")}
         assert channel.health().is_ok

@@ -13,25 +13,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 peers="$root/tests/modbus/peers"
 
-packages=(mbpoll libmodbus-dev gcc pkg-config)
-missing=()
-for package in "${packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$package")
-  fi
-done
-
-if [ "${#missing[@]}" -gt 0 ]; then
-  SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then
-    SUDO="sudo"
-  fi
-  echo "modbus peers: installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  echo "modbus peers: installed ${missing[*]}"
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/lib/debian.sh"
+ensure_debian_packages "modbus peers" mbpoll libmodbus-dev gcc pkg-config
 
 if [ ! -f "$peers/node_modules/modbus-serial/package.json" ]; then
   command -v npm >/dev/null || { echo "npm is needed: apt-get install nodejs npm" >&2; exit 1; }

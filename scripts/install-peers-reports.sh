@@ -5,23 +5,6 @@
 # Idempotent: does nothing (and asks no registry) when everything is installed.
 set -euo pipefail
 
-packages=(libpango-1.0-0 libpangoft2-1.0-0 fonts-wqy-microhei)
-missing=()
-for package in "${packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$package")
-  fi
-done
-
-if [ "${#missing[@]}" -gt 0 ]; then
-  SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then
-    SUDO="sudo"
-  fi
-  echo "report peers: installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  echo "report peers: installed ${missing[*]}"
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/lib/debian.sh"
+ensure_debian_packages "report peers" libpango-1.0-0 libpangoft2-1.0-0 fonts-wqy-microhei
 echo "report peers: ready"

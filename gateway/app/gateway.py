@@ -26,7 +26,7 @@ from gateway.app.reporting import site_reporting
 from gateway.core.alerts import Alert, AlertSpec, Category, ClearSpec, Place, Severity
 from gateway.core.backoff import Backoff
 from gateway.core.bus import EventBus
-from gateway.core.clock import Clock, SystemClock, sleep_until
+from gateway.core.clock import Clock, ClockSteps, SystemClock, sleep_until
 from gateway.core.events import Availability, Event
 from gateway.core.feed import AlertFeed
 from gateway.core.health import Health, Tracker, task_health
@@ -49,6 +49,9 @@ LINKAGE_OFFLINE_S = 30.0
 """A linkage channel failing this long raises `linkage-offline` (GB/T 28181 practice: three
 missed keepalives)."""
 LINKAGE_CHECK_S = 5.0
+CLOCK_STEP_CHECK_S = 60.0
+"""While rule timers or windows are scheduled, how often a stepped wall clock is looked for
+when no event comes (each event looks too)."""
 
 
 class Gateway:
@@ -65,6 +68,7 @@ class Gateway:
         self.engine: RuleEngine = CompiledRuleEngine(config, modes=self.modes,
                                                      held_log=self.store.held)
         self._rule_timer = asyncio.Event()
+        self._clock_steps = ClockSteps(self.clock)
         self._rule_deadline: float | None = None
         self.registry = DeviceRegistry(config.site.id, config.devices, self.clock, self.bus,
                                        self.modes)
@@ -99,6 +103,7 @@ class Gateway:
         self._store_health = Tracker(self.clock.now())
         self.store_failures = 0
         self._adapter_tasks: list[asyncio.Task[None]] = []
+        self._adapters_started = False
         self._manager: AlertManager | None = None
         self._escalator: Escalator | None = None
         self.video: VideoAnalyticsAdapter | None = None
@@ -184,6 +189,9 @@ class Gateway:
             await self.start_adapters()
 
     async def start_adapters(self) -> None:
+        if self._adapters_started:
+            raise RuntimeError("the adapters are already started")
+        self._adapters_started = True
         # A barrier reached by the bus waits behind what the rules submitted before it.
         context = AdapterContext(site=self.config.site.id, clock=self.clock, bus=self.bus,
                                  after_dispatch=self.manager.after_stored)
@@ -225,6 +233,7 @@ class Gateway:
         await self.stop()
 
     def _evaluate(self, event: Event) -> None:
+        self._follow_clock_steps()
         for outcome in self.engine.on_event(event):
             self.manager.submit(outcome)
         deadline = self.engine.next_deadline()
@@ -236,11 +245,27 @@ class Gateway:
         """Give the engine the time at each of its deadlines (`for:` timers, window edges);
         an event that brings a sooner deadline wakes this up."""
         while True:
-            for outcome in self.engine.on_time(self.clock.now()):
+            self._follow_clock_steps()
+            now = self.clock.now()
+            for outcome in self.engine.on_time(now):
                 self.manager.submit(outcome)
             self._rule_deadline = self.engine.next_deadline()
             self._rule_timer.clear()
-            await sleep_until(self.clock, self._rule_deadline, self._rule_timer)
+            wake_at = (None if self._rule_deadline is None
+                       else min(self._rule_deadline, now + CLOCK_STEP_CHECK_S))
+            await sleep_until(self.clock, wake_at, self._rule_timer)
+
+    def _follow_clock_steps(self) -> None:
+        """The wall clock was stepped: the engine keeps its `for:` timers on elapsed time
+        and reads its windows again; the timer loop then sleeps on the new schedule."""
+        step = self._clock_steps.step()
+        if not step:
+            return
+        log.warning("wall clock stepped by %+.0f s: rule timers keep their elapsed time, "
+                    "windows follow the new time", step)
+        for outcome in self.engine.clock_stepped(step, self.clock.now()):
+            self.manager.submit(outcome)
+        self._rule_timer.set()
 
     def _linkage_refused(self, job: ForwardJob, reason: str) -> None:
         """A receiver refused an alert for good: the control room must pass it on another

@@ -202,3 +202,9 @@ async def test_openapi_documents_the_health_report_and_its_503(gateway: Gateway)
         assert ref.endswith("/HealthReport")
     part = schema["components"]["schemas"]["PartHealth"]["properties"]
     assert set(part) == {"status", "reason", "since"}
+
+
+async def test_starting_the_adapters_twice_is_refused(gateway: Gateway) -> None:
+    await gateway.start_adapters()
+    with pytest.raises(RuntimeError, match="already started"):
+        await gateway.start_adapters()

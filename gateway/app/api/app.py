@@ -21,6 +21,7 @@ from gateway.app.api.hazards import hazard_routes
 from gateway.app.api.health import HealthReport, health_report
 from gateway.app.api.linkage import linkage_routes
 from gateway.app.api.modes import mode_routes
+from gateway.app.api.nul import RefuseNul
 from gateway.app.api.reports import report_routes
 from gateway.app.api.schemas import CONFLICT, NOT_FOUND
 from gateway.app.api.shift import shift_routes
@@ -36,6 +37,7 @@ def create_api(gateway: Gateway, keepalive_s: float = 15.0) -> FastAPI:
     api = FastAPI(title="Campus Security Gateway", version="0.1.0", docs_url=None,
                   redoc_url=None)
     tls = gateway.config.api.tls is not None
+    api.add_middleware(RefuseNul)
     api.add_middleware(SecurityHeaders, tls=tls)
     auth = Auth(gateway.accounts, secure_cookie=tls)
     Viewer = Annotated[Principal, Depends(auth.require(Role.VIEWER))]

@@ -50,14 +50,6 @@ class StatusReport(BaseModel):
     disposition: str = Field(default="", max_length=500, description="How it was closed.")
     note: str = Field(default="", max_length=2000)
 
-    @field_validator("alert_id", "reason", "unit", "disposition", "note")
-    @classmethod
-    def _no_nul(cls, text: str) -> str:
-        """What no store keeps (PostgreSQL refuses NUL in text)."""
-        if "\x00" in text:
-            raise ValueError("must not contain NUL characters")
-        return text
-
     @field_validator("at")
     @classmethod
     def _plausible(cls, at: datetime | None) -> datetime | None:

@@ -16,31 +16,18 @@ from gateway.core.clock import Clock, SystemClock, VirtualClock
 from gateway.core.events import Event
 from simulators.police import PoliceSimulator
 from simulators.police.receiver import Mode
+from tests.faults.school import buttons, panic_school
 from tests.faults.tally import Tally
 
 SECRET = "faults-police-secret"
 
 
-def outage_config(folder: Path, police_url: str, buttons: int) -> GatewayConfig:
+def outage_config(folder: Path, police_url: str, alerts: int) -> GatewayConfig:
     """One panic button per alert, each raising a latching alert sent to the police."""
-    devices = "\n".join(f"  - {{id: pb-{n:04d}, type: panic_button, name: Alarm {n}, "
-                        f"zone: bldg}}" for n in range(buttons))
-    path = folder / "police-outage.yaml"
-    path.write_text(f"""\
-site: {{id: faults-school, name: Faults School, timezone: Asia/Shanghai}}
-zones:
-  - {{id: bldg, name: Teaching building, building: A}}
-devices:
-{devices}
-channels:
-  - {{type: police_http, id: police, url: "{police_url}", secret: {SECRET}, timeout_s: 2}}
-rules:
-  - {{id: panic, select: {{type: panic_button}}, when: {{point: pressed}}, severity: critical,
-     category: panic, title: "Alarm {{device}}", channels: [police], latching: true}}
-store: {{path: {folder / "police-outage.db"}}}
-api: {{port: 0}}
-""")
-    return load_config(path)
+    channel = (f'{{type: police_http, id: out, url: "{police_url}", secret: {SECRET}, '
+               'timeout_s: 2}')
+    return load_config(panic_school(folder / "police-outage.yaml", buttons(alerts), channel,
+                                    folder / "police-outage.db"))
 
 
 @dataclass(frozen=True)
@@ -78,8 +65,8 @@ async def _raise_during_outage(gateway: Gateway, clock: Clock, alerts: int,
                                outage_s: float) -> list[tuple[str | None, int | None]]:
     """Press every button, evenly over the outage; the stored alerts' ids in order."""
     step = outage_s / alerts
-    for n in range(alerts):
-        gateway.bus.publish(Event(gateway.config.site.id, f"pb-{n:04d}", "pressed", True,
+    for button in buttons(alerts):
+        gateway.bus.publish(Event(gateway.config.site.id, button, "pressed", True,
                                   clock.now(), urgent=True))
         await _pass(clock, step)
     await gateway.bus.drain()

@@ -22,28 +22,15 @@ from gateway.app.config import GatewayConfig, load_config
 from gateway.app.gateway import Gateway
 from gateway.core.clock import Clock, SystemClock, VirtualClock
 from gateway.core.events import Event
+from tests.faults.school import buttons, panic_school
 from tests.faults.tally import Tally
 
 
-def store_config(folder: Path, buttons: int) -> GatewayConfig:
-    devices = "\n".join(f"  - {{id: pb-{n:04d}, type: panic_button, name: Alarm {n}, "
-                        f"zone: bldg}}" for n in range(buttons))
-    path = folder / "store-faults.yaml"
-    path.write_text(f"""\
-site: {{id: faults-school, name: Faults School, timezone: Asia/Shanghai}}
-zones:
-  - {{id: bldg, name: Teaching building, building: A}}
-devices:
-{devices}
-channels:
-  - {{type: file, id: log, path: {folder / "forwarded.jsonl"}}}
-rules:
-  - {{id: panic, select: {{type: panic_button}}, when: {{point: pressed}}, severity: critical,
-     category: panic, title: "Alarm {{device}}", channels: [log], latching: true}}
-store: {{path: {folder / "store-faults.db"}}}
-api: {{port: 0}}
-""")
-    return load_config(path)
+def store_config(folder: Path, alarms: int) -> GatewayConfig:
+    return load_config(panic_school(
+        folder / "store-faults.yaml", buttons(alarms),
+        f"{{type: file, id: out, path: {folder / 'forwarded.jsonl'}}}",
+        folder / "store-faults.db"))
 
 
 @contextmanager
@@ -117,7 +104,7 @@ async def alarms_while(fault: str, folder: Path, alarms: int, hold_s: float,
         gateway = Gateway(config, clock=clock, run_adapters=False)
         await gateway.start()
     try:
-        sent = [f"pb-{n:04d}" for n in range(alarms)]
+        sent = buttons(alarms)
         with (disk_full(connections) if fault == "disk_full"
               else locked_by_another_process(database)):
             for device in sent:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.faults.school import panic_school
 from tests.helpers import free_port
 
 PREFIX = "campus/faults"
@@ -21,29 +22,15 @@ BUTTONS = tuple(f"pb-{n:03d}" for n in range(300))
 
 
 def faults_yaml(tmp_path: Path, mqtt_port: int) -> tuple[Path, int]:
-    """A site of `BUTTONS`, one panic rule, a file channel; returns the path and API port."""
+    """A site of `BUTTONS` on the broker at `mqtt_port`, a file channel; its path and API
+    port."""
     api_port = free_port()
-    buttons = "\n".join(f"  - {{id: {b}, type: panic_button, name: Alarm {b}, zone: bldg}}"
-                        for b in BUTTONS)
-    path = tmp_path / "gateway.yaml"
-    path.write_text(f"""\
-site: {{id: faults-school, name: Faults School, timezone: Asia/Shanghai}}
-zones:
-  - {{id: bldg, name: Teaching building, building: A}}
-adapters:
-  mqtt: {{host: 127.0.0.1, port: {mqtt_port}, client_id: campusgw-faults, topic_prefix: {PREFIX},
-          reconnect_initial_s: 0.05, reconnect_max_s: 0.5}}
-devices:
-{buttons}
-channels:
-  - {{type: file, id: log, path: {tmp_path / "forwarded.jsonl"}}}
-rules:
-  - {{id: panic-pressed, select: {{type: panic_button}}, when: {{point: pressed}},
-     severity: critical, category: panic, title: "One-button alarm: {{device}}",
-     channels: [log], latching: true}}
-store: {{path: {tmp_path / "gateway.db"}}}
-api: {{port: {api_port}, token: faults-token-0001}}
-""")
+    path = panic_school(
+        tmp_path / "gateway.yaml", BUTTONS,
+        f"{{type: file, id: out, path: {tmp_path / 'forwarded.jsonl'}}}",
+        tmp_path / "gateway.db", api=f"{{port: {api_port}, token: faults-token-0001}}",
+        adapters=f"mqtt: {{host: 127.0.0.1, port: {mqtt_port}, client_id: campusgw-faults, "
+                 f"topic_prefix: {PREFIX}, reconnect_initial_s: 0.05, reconnect_max_s: 0.5}}")
     return path, api_port
 
 

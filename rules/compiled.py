@@ -194,6 +194,26 @@ class CompiledRuleEngine:
                 self._settle(what, due, outcomes)
         return outcomes
 
+    def clock_stepped(self, step_s: float, now: float) -> list[Outcome]:
+        """Move what was measured on the old wall time by `step_s`, so that a `for:` fires
+        after its duration of elapsed time and `count: within:` keeps its occurrences;
+        then read every window again at `now`."""
+        outcomes: list[Outcome] = []
+        for found in self._units.values():
+            for unit in found.values():
+                if unit.since is not None:
+                    unit.since += step_s
+                if unit.deadline is not None:
+                    self._schedule(unit, unit.deadline + step_s)
+                if unit.rule.timed and unit.cond:
+                    self._settle(unit, now, outcomes)
+        for incident in self._incidents.values():
+            incident.occurrences = deque((ts + step_s, device)
+                                         for ts, device in incident.occurrences)
+        for state in self._windows.values():
+            self._window_edge(state, now, outcomes)
+        return outcomes
+
     def next_deadline(self) -> float | None:
         return self._timers[0][0] if self._timers else None
 

@@ -27,6 +27,12 @@ class RuleEngine(Protocol):
         """The alerts that timers and calendar windows due by `now` raise or clear."""
         ...
 
+    def clock_stepped(self, step_s: float, now: float) -> Sequence[Outcome]:
+        """The wall clock was stepped by `step_s` (an NTP correction, a manual setting):
+        `for:` durations keep the elapsed time they have held, windows are read again at
+        `now`; the alerts that raises or clears."""
+        ...
+
     def next_deadline(self) -> float | None:
         """When `on_time` next has something to do (None: nothing scheduled)."""
         ...

@@ -6,6 +6,11 @@ manager apply it, and repeats. It reads the open alerts from the store once, on 
 after a restart every step still fires at its original time (at once if that time passed
 while the gateway was down); after that, every stored change of an alert updates its
 schedule in memory, so a busy gateway never re-reads its alerts to escalate them.
+
+Steps are due after elapsed time: a step of the wall clock (an NTP correction) neither
+brings them forward nor holds them back. A step's due time, stored in wall time, is turned
+into elapsed time when the escalator learns of it; the next step of the same alert is then
+due that much later than the one before.
 """
 
 from __future__ import annotations
@@ -32,20 +37,27 @@ class Escalator:
         self._clock = clock
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
-        self._next: dict[str, tuple[float, int]] = {}  # alert id -> (due, level)
-        self._queue: list[tuple[float, str, int]] = []  # the same, as a heap; stale kept
+        self._next: dict[str, tuple[float, int, float]] = {}
+        """Alert id -> its next step: (due in wall time, level, due in elapsed time)."""
+        self._queue: list[tuple[float, str, int]] = []
+        """(due in elapsed time, alert id, level), as a heap; stale entries kept."""
 
     def alert_changed(self, alert: Alert) -> None:
         """Manager callback: every stored change to an alert, with its next step if any."""
-        due = alert.next_escalation_at
+        due, level = alert.next_escalation_at, alert.escalation_level
         if due is None:
             self._next.pop(alert.id, None)
             return
-        if self._next.get(alert.id) == (due, alert.escalation_level):
+        known = self._next.get(alert.id)
+        if known is not None and known[:2] == (due, level):
             return
-        self._next[alert.id] = (due, alert.escalation_level)
-        heapq.heappush(self._queue, (due, alert.id, alert.escalation_level))
-        if due <= self._clock.now() or due == self._queue[0][0]:
+        if known is not None and known[1] < level:  # the step after one applied
+            elapsed = known[2] + (due - known[0])
+        else:
+            elapsed = self._clock.monotonic() + (due - self._clock.now())
+        self._next[alert.id] = (due, level, elapsed)
+        heapq.heappush(self._queue, (elapsed, alert.id, level))
+        if elapsed <= self._clock.monotonic() or elapsed == self._queue[0][0]:
             self.wake()
 
     def wake(self) -> None:
@@ -85,15 +97,17 @@ class Escalator:
     async def escalate_due(self) -> float | None:
         """Apply every step that is due; returns when the next one is due, if any."""
         while self._queue:
-            due, alert_id, level = self._queue[0]
-            if self._next.get(alert_id) != (due, level):
+            elapsed, alert_id, level = self._queue[0]
+            scheduled = self._next.get(alert_id)
+            if scheduled is None or scheduled[1:] != (level, elapsed):
                 heapq.heappop(self._queue)  # acknowledged, resolved or already applied
                 continue
-            if due > self._clock.now():
-                return due
+            wait = elapsed - self._clock.monotonic()
+            if wait > 0:
+                return self._clock.now() + wait
             escalated = await self._manager.escalate(alert_id, level)
             if escalated is not None:
                 self.alert_changed(escalated)  # its next step, if any
-            elif self._next.get(alert_id) == (due, level):
+            elif self._next.get(alert_id) == scheduled:
                 del self._next[alert_id]  # no longer open: nothing more to do
         return None

@@ -172,6 +172,7 @@ class Gateway:
         self.bus.subscribe(self._evaluate)
         self._spawn(self.bus.run(), "bus")
         self._spawn(self._manager.run(), "alert-manager")
+        self._spawn(self._manager.revise_floods(), "flood-revisions")
         self._escalator = Escalator(self._manager, self.clock)
         self._spawn(self._escalator.run(), "escalation")
         self._spawn(self.registry.supervise(), "supervision")

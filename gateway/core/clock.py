@@ -10,9 +10,14 @@ from typing import Protocol
 
 
 class Clock(Protocol):
-    """Unix-seconds time and sleeping, real or virtual."""
+    """Unix-seconds time and sleeping, real or virtual.
+
+    `now()` is wall time, which an NTP correction or a person may step; `monotonic()`
+    and sleeps run on elapsed time, which never steps."""
 
     def now(self) -> float: ...
+
+    def monotonic(self) -> float: ...
 
     async def sleep(self, seconds: float) -> None: ...
 
@@ -36,11 +41,34 @@ async def sleep_until(clock: Clock, deadline: float | None, wake: asyncio.Event,
             waiting.cancel()
 
 
+class ClockSteps:
+    """Notices the wall clock being stepped: the difference between wall and elapsed time
+    changing by `tolerance_s` or more since it was last looked at."""
+
+    def __init__(self, clock: Clock, tolerance_s: float = 1.0) -> None:
+        self._clock = clock
+        self._tolerance_s = tolerance_s
+        self._offset = clock.now() - clock.monotonic()
+
+    def step(self) -> float:
+        """Seconds the wall clock was stepped by (forward > 0) since the last call; 0.0
+        when it was not."""
+        offset = self._clock.now() - self._clock.monotonic()
+        step = offset - self._offset
+        if abs(step) < self._tolerance_s:
+            return 0.0
+        self._offset = offset
+        return step
+
+
 class SystemClock:
     """The real clock."""
 
     def now(self) -> float:
         return time.time()
+
+    def monotonic(self) -> float:
+        return time.monotonic()
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(max(0.0, seconds))
@@ -59,6 +87,9 @@ class VirtualClock:
         self._seq = itertools.count()
 
     def now(self) -> float:
+        return self._now
+
+    def monotonic(self) -> float:
         return self._now
 
     async def sleep(self, seconds: float) -> None:

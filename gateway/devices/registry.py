@@ -5,7 +5,8 @@ A device with `heartbeat_s` that sends nothing for two intervals becomes offline
 event); its next message brings it back online (an event). Adapters may also report
 availability themselves (a Modbus panel that stops answering); those events only update
 the state here. A device in maintenance is not supervised: its two intervals start again
-when the maintenance ends.
+when the maintenance ends. Silence is elapsed time: when the wall clock is stepped, the
+times devices were last heard move with it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.core.bus import EventBus
-from gateway.core.clock import Clock, sleep_until
+from gateway.core.clock import Clock, ClockSteps, sleep_until
 from gateway.core.config import DeviceBase
 from gateway.core.events import AVAILABILITY, Availability, Event, PointValue, Quality
 from gateway.core.modes import ModeBook
@@ -73,6 +74,7 @@ class DeviceRegistry:
         self._bus = bus
         self._modes = modes
         self._watch_again = asyncio.Event()
+        self._clock_steps = ClockSteps(clock)
         if modes is not None:  # a maintenance ended early brings a deadline forward
             modes.subscribe(self._watch_again.set)
         now = clock.now()
@@ -86,6 +88,7 @@ class DeviceRegistry:
         state = self.devices.get(event.device_id)
         if state is None:
             return
+        self._follow_clock_steps()
         state.events += 1
         if event.is_availability:
             availability = Availability(str(event.value))
@@ -110,6 +113,7 @@ class DeviceRegistry:
 
     def check_silence(self) -> float | None:
         """Mark devices that missed their heartbeats offline; returns the next deadline."""
+        self._follow_clock_steps()
         now = self._clock.now()
         next_deadline: float | None = None
         silent: list[DeviceState] = []
@@ -141,6 +145,18 @@ class DeviceRegistry:
             deadline = self.check_silence()
             self._watch_again.clear()
             await sleep_until(self._clock, deadline, self._watch_again)
+
+    def _follow_clock_steps(self) -> None:
+        """The wall clock was stepped: move the times silence counts from by as much, so
+        that a step is neither silence nor an hour more to wait for it."""
+        step = self._clock_steps.step()
+        if not step:
+            return
+        for state in self.devices.values():
+            state.watched_since += step
+            if state.last_seen is not None:
+                state.last_seen += step
+        self._watch_again.set()
 
     def _follow_maintenance(self, state: DeviceState, now: float) -> None:
         if self._modes is None or state.heartbeat_s is None:

@@ -31,9 +31,12 @@ api: {token: operator-token, token_role: supervisor}
 """
 
 
-def school_config(tmp_path: Path, extra: str = "", store: str | None = None) -> GatewayConfig:
-    """The school above; its store at `store` (a URL), or in an SQLite file in `tmp_path`."""
+def school_config(tmp_path: Path, extra: str = "", store: str | None = None,
+                  rules: str = "") -> GatewayConfig:
+    """The school above (with `rules`, YAML list items, before its own); its store at
+    `store` (a URL), or in an SQLite file in `tmp_path`."""
     path = tmp_path / "gateway.yaml"
     path.write_text(SCHOOL.replace("{log}", str(tmp_path / "alerts.jsonl"))
-                    .replace("{db}", store or f"sqlite:///{tmp_path / 'gw.db'}") + extra)
+                    .replace("{db}", store or f"sqlite:///{tmp_path / 'gw.db'}")
+                    .replace("rules:\n", "rules:\n" + rules) + extra)
     return load_config(path)

@@ -95,6 +95,10 @@ class ModbusEndpointAdapter:
         now = self._clock.now() if self._clock else 0.0
         return self._observed.see(unreachable(down, len(self.pollers)), now)
 
+    def malformed_by_device(self) -> dict[str, int]:
+        """Answers that were not Modbus, per device that gave them."""
+        return {p.device.id: p.malformed for p in self.pollers if p.malformed}
+
     def counters(self) -> dict[str, int]:
         totals = {"requests": self.connection.requests, "connects": self.connection.connects,
                   "timeouts": self.connection.timeouts}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextvars import ContextVar
 from typing import Any
 
 from pymodbus.client import AsyncModbusSerialClient, AsyncModbusTcpClient
@@ -18,17 +19,30 @@ from adapters.modbus.points import Table
 log = logging.getLogger(__name__)
 
 
-class _ConnectNoiseFilter(logging.Filter):
-    """pymodbus warns on every failed connect; the poller already logs a device that
-    goes offline once, and once when it is back."""
+_complaints: ContextVar[list[str] | None] = ContextVar("modbus_complaints", default=None)
+"""While a connection hands received bytes to pymodbus: what pymodbus says is wrong with them."""
+
+
+class _LibraryNoiseFilter(logging.Filter):
+    """pymodbus warns on every failed connect, and says at WARNING or ERROR what is wrong
+    with every garbled answer. The poller logs a device that goes offline or faulty once
+    per episode with its reason, so: failed connects are dropped, and a complaint about
+    received bytes goes to the connection receiving them, which counts it."""
 
     NOISE = ("Failed to connect", "Repeating....")
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith(self.NOISE)
+        message = record.getMessage()
+        if message.startswith(self.NOISE):
+            return False
+        complaints = _complaints.get()
+        if complaints is None or record.levelno < logging.WARNING:
+            return True
+        complaints.append(message)
+        return False
 
 
-logging.getLogger("pymodbus.logging").addFilter(_ConnectNoiseFilter())
+logging.getLogger("pymodbus.logging").addFilter(_LibraryNoiseFilter())
 
 EXCEPTION_NAMES = {
     1: "illegal function",
@@ -51,6 +65,15 @@ class ModbusError(Exception):
 
 class DeviceUnreachable(ModbusError):
     """No answer: connection refused or lost, a timeout, or a gateway's "target failed"."""
+
+
+class GarbledAnswer(DeviceUnreachable):
+    """An answer that is not Modbus (another protocol, a broken frame, another
+    transaction's answer): counted as malformed, and the connection is dropped."""
+
+
+class _Garbled(ModbusException):
+    """Fails the request waiting for the answer that came garbled."""
 
 
 class ExceptionResponse(ModbusError):
@@ -95,6 +118,8 @@ class EndpointConnection:
         self.requests = 0
         self.connects = 0
         self.timeouts = 0
+        self.garbled = 0
+        """Received chunks that were not Modbus."""
 
     def _new_client(self) -> AsyncModbusTcpClient | AsyncModbusSerialClient:
         # pymodbus's own timeout is longer than ours, so ours always fires first; it
@@ -112,7 +137,38 @@ class EndpointConnection:
                                              timeout=timeout, retries=0, reconnect_delay=0,
                                              name=self.name)
         client.ctx.trace_connect = lambda connected: self._on_connect(client, connected)
+        self._guard_receiving(client)
         return client
+
+    def _guard_receiving(self, client: AsyncModbusTcpClient | AsyncModbusSerialClient) -> None:
+        """Bytes that pymodbus cannot make an answer of fail the request waiting for them
+        at once, with pymodbus's own words as the reason. Without this, an undecodable frame
+        raises out of the transport's callback (the event loop logs it with a traceback
+        and drops the connection) and a foreign frame is logged at ERROR and waited past."""
+        receive = client.ctx.callback_data
+
+        def received(data: bytes, addr: tuple[str, int] | None = None) -> int:
+            complaints: list[str] = []
+            token = _complaints.set(complaints)
+            try:
+                used: int = receive(data, addr)
+            except ModbusException as exc:
+                complaints.append(str(exc))
+                used = len(data)
+            finally:
+                _complaints.reset(token)
+            if complaints:
+                self._garbled(client, complaints[-1])
+            return used
+
+        client.ctx.callback_data = received  # type: ignore[method-assign]
+
+    def _garbled(self, client: AsyncModbusTcpClient | AsyncModbusSerialClient,
+                 complaint: str) -> None:
+        self.garbled += 1
+        pending = client.ctx.response_future
+        if self._in_flight and client is self._client and not pending.done():
+            pending.set_exception(_Garbled(complaint))
 
     def _on_connect(self, client: AsyncModbusTcpClient | AsyncModbusSerialClient,
                     connected: bool) -> None:
@@ -156,6 +212,9 @@ class EndpointConnection:
                 self.timeouts += 1
                 self.close()
                 raise DeviceUnreachable(f"no answer within {timeout_s:g} s") from None
+            except _Garbled as exc:
+                self.close()
+                raise GarbledAnswer(f"not a Modbus answer: {exc.string}") from None
             except (ModbusException, OSError) as exc:
                 self.close()
                 raise DeviceUnreachable(_reason(exc)) from None

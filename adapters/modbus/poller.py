@@ -17,6 +17,7 @@ from adapters.modbus.connection import (
     DeviceUnreachable,
     EndpointConnection,
     ExceptionResponse,
+    GarbledAnswer,
     MalformedResponse,
 )
 from adapters.modbus.planner import ReadBlock
@@ -101,6 +102,8 @@ class DevicePoller:
         self.skipped = 0
         self.failures = 0
         self.faults = 0
+        self.malformed = 0
+        """Answers that were not Modbus at all."""
         self.events = 0
         self.max_lateness_s = 0.0
 
@@ -136,6 +139,8 @@ class DevicePoller:
                     fresh.append(index)
                 fault = fault or self._unusable[index]
         except DeviceUnreachable as exc:
+            if isinstance(exc, GarbledAnswer):
+                self.malformed += 1
             self._failed(str(exc))
             return
         self._answered(answered, fresh, fault)
@@ -222,7 +227,7 @@ class DevicePoller:
 
     def counters(self) -> dict[str, int]:
         return {"polls": self.polls, "skipped": self.skipped, "failures": self.failures,
-                "faults": self.faults, "events": self.events}
+                "faults": self.faults, "malformed": self.malformed, "events": self.events}
 
 
 def _decode(slots: tuple[_Slot, ...], raw: list[int] | list[bool],

@@ -1,7 +1,8 @@
 """A Modbus device that answers garbage: random bytes, frames of another transaction or
 protocol, truncated headers. It is a device fault or offline with its reason, logged once
-per episode, never a value; the panel beside it keeps reading; and it comes back in full
-when it answers properly again."""
+per episode, never a value; each garbled answer is counted, and pymodbus's complaints and
+tracebacks about them stay out of the log; the panel beside it keeps reading; and it comes
+back in full when it answers properly again."""
 
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ def garbage(rng: random.Random, request: bytes) -> bytes:
 
 async def test_a_device_answering_garbage_is_a_fault_and_the_rest_keeps_reading(
         recorder: Recorder, clock: VirtualClock, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)  # pymodbus and the event loop, as a deployment logs
     caplog.set_level(logging.INFO, logger="adapters.modbus")
     rng = random.Random(13)
     answering_garbage = True
@@ -71,9 +73,11 @@ async def test_a_device_answering_garbage_is_a_fault_and_the_rest_keeps_reading(
         async with FirePanelSimulator() as good, pollers(
                 [fire_panel("fp-liar", port), fire_panel("fp-good", good.port)], recorder,
                 clock, settings) as (bad, fine):
+            counted = []
             for _ in range(POLLS):
                 await asyncio.gather(bad.poll(), fine.poll())
                 await clock.advance(settings.polling.retry_max_s)  # past any backoff
+                counted.append(bad.malformed)
             events = await recorder.take_settled()
             answering_garbage = False
             liar.close()
@@ -90,6 +94,12 @@ async def test_a_device_answering_garbage_is_a_fault_and_the_rest_keeps_reading(
     assert sum(1 for e in events if e.device_id == "fp-good" and e.point == AVAILABILITY) == 1
     logged = [r for r in caplog.records if "fp-liar" in r.getMessage()]
     assert len(logged) <= len(from_liar) + 1, "logged more than once per episode"
+    assert counted == sorted(counted) and counted[-1] >= POLLS // 3, counted
+    assert fine.malformed == 0
+    loud = [f"{r.name}: {r.getMessage()}" for r in caplog.records
+            if r.levelno >= logging.ERROR or r.exc_info]
+    assert loud == [], "garbage reached the log as errors or tracebacks"
     print(f"fp-liar: {answered} garbage answers -> {len(from_liar)} availability changes "
-          f"({sorted({str(e.detail) for e in from_liar})}), {len(logged)} log lines; "
+          f"({sorted({str(e.detail) for e in from_liar})}), {bad.malformed} counted "
+          f"malformed, {len(logged)} log lines; "
           f"fp-good: {fine.polls} polls, online")

@@ -7,6 +7,11 @@ The first alerts of a rule within the window are raised as they come (nobody kno
 is a flood); from the `threshold`-th on, new alerts of that rule are folded into the rule's
 flood incident instead. Latching alerts (panic, fire) are never folded: each is a person or
 a fire. The incident clears once every folded member has cleared.
+
+The incident's title counts its members. Each revision of an urgent alert is forwarded
+(to the police, once each), so members joining are coalesced: the incident is revised at
+most once every `revise_s`, and once more `revise_s` after the last revision when members
+joined since (`revisions_due`), so that its title ends at the true count.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from gateway.core.alerts import AlertSpec, ClearSpec, Outcome, Place
 
 WINDOW_S = 30.0
 THRESHOLD = 10
+REVISE_S = 5.0
+"""A flood incident is revised at most this often (seconds)."""
 
 
 @dataclass
@@ -28,6 +35,10 @@ class _Flood:
     last_at: float = 0.0
     """When its latest member came: a window later, the flood is over (its incident stays
     until the members clear) and a device failing then fails on its own."""
+    revised_at: float | None = None
+    """When its incident was last raised or revised."""
+    unsaid: AlertSpec | None = None
+    """The latest member, when members joined since the last revision."""
 
 
 class FloodGate:
@@ -35,10 +46,11 @@ class FloodGate:
     memory of the recent raises; called on the loop)."""
 
     def __init__(self, places: Callable[[str, str], Place], window_s: float = WINDOW_S,
-                 threshold: int = THRESHOLD) -> None:
+                 threshold: int = THRESHOLD, revise_s: float = REVISE_S) -> None:
         self._places = places
         self._window_s = window_s
         self._threshold = threshold
+        self._revise_s = revise_s
         self._recent: dict[str, deque[float]] = {}
         self._floods: dict[str, _Flood] = {}
         self._folded: dict[str, str] = {}
@@ -69,10 +81,28 @@ class FloodGate:
         flood.last_at = now
         flood.members[outcome.key] = outcome
         self._folded[outcome.key] = rule
-        count = len(flood.members)
-        if count & (count - 1) and count != 1:  # said at 1, 2, 4, 8, ... members
+        if flood.revised_at is not None and now < flood.revised_at + self._revise_s:
+            flood.unsaid = outcome  # counted at the next revision
             return []
-        return [self._incident(rule, flood, outcome)]
+        return [self._revision(rule, flood, outcome, now)]
+
+    def next_revision(self) -> float | None:
+        """When `revisions_due` next has a revision to give (None: none is waiting)."""
+        due = [flood.revised_at + self._revise_s for flood in self._floods.values()
+               if flood.unsaid is not None and flood.revised_at is not None]
+        return min(due, default=None)
+
+    def revisions_due(self, now: float) -> list[AlertSpec]:
+        """The revisions of incidents whose members joined since their last revision,
+        once `revise_s` has passed since it."""
+        return [self._revision(rule, flood, flood.unsaid, now)
+                for rule, flood in self._floods.items()
+                if flood.unsaid is not None and flood.revised_at is not None
+                and flood.revised_at + self._revise_s <= now]
+
+    def _revision(self, rule: str, flood: _Flood, latest: AlertSpec, now: float) -> AlertSpec:
+        flood.revised_at, flood.unsaid = now, None
+        return self._incident(rule, flood, latest)
 
     def _cleared(self, clear: ClearSpec) -> list[Outcome]:
         rule = self._folded.pop(clear.key, None)
@@ -95,7 +125,7 @@ class FloodGate:
             f" and {count - 10} more" if count > 10 else "")
         return replace(
             latest, key=f"flood:{rule}",
-            title=f"同时告警 {count}+ 处：{cause} · {count}+ at once: {latest.title}",
+            title=f"同时告警 {count} 处：{cause} · {count} at once: {latest.title}",
             message=f"Likely common cause: {cause}. Its members are not raised one by one: "
                     f"{named}.",
             location=cause, escalation=(), evidence=(), snapshot=())

@@ -33,7 +33,7 @@ from gateway.core.alerts import (
     Place,
 )
 from gateway.core.backoff import Backoff
-from gateway.core.clock import Clock
+from gateway.core.clock import Clock, sleep_until
 from gateway.core.feed import AlertFeed
 from gateway.core.linkage import LinkageStatus
 from gateway.core.repositories import (
@@ -85,6 +85,8 @@ class AlertManager:
         self._checklists = checklists
         self._snooze_max_minutes = snooze_max_minutes
         self._flood = flood
+        self._flood_revision: float | None = None
+        self._flood_changed = asyncio.Event()
         self._queue: asyncio.Queue[Outcome | Callable[[], None]] = asyncio.Queue()
         self._active_keys: set[str] = set()
         self._retry = Backoff(0.2, 5.0)
@@ -133,8 +135,21 @@ class AlertManager:
         if self._flood is None:
             return outcomes
         flood = self._flood
-        return [admitted for outcome in outcomes
-                for admitted in flood.admit(outcome, self._active_keys.__contains__)]
+        admitted = [admitted for outcome in outcomes
+                    for admitted in flood.admit(outcome, self._active_keys.__contains__)]
+        if flood.next_revision() != self._flood_revision:
+            self._flood_changed.set()
+        return admitted
+
+    async def revise_floods(self) -> None:
+        """Submit each flood incident's coalesced revision when it is due, until cancelled."""
+        while True:
+            self._flood_changed.clear()
+            if self._flood is not None:
+                for revision in self._flood.revisions_due(self._clock.now()):
+                    self.submit(revision)
+                self._flood_revision = self._flood.next_revision()
+            await sleep_until(self._clock, self._flood_revision, self._flood_changed)
 
     def _worth_applying(self, outcomes: list[Outcome]) -> list[Outcome]:
         """Raises, and clears of keys that are active or raised before them here."""

@@ -1,13 +1,14 @@
 """An alarm flood is one incident: fifty devices of a building falling silent together
 raise a few alerts and then one incident naming the building, not fifty; a device that
-fails alone still raises its own; panic and fire alarms are never folded; the incident
+fails alone still raises its own; panic and fire alarms are never folded; the incident's
+title gives the live count of its members, revised at most every few seconds; the incident
 clears once every member is back."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from gateway.alerts.flood import THRESHOLD, FloodGate
+from gateway.alerts.flood import REVISE_S, THRESHOLD, FloodGate
 from gateway.app.config import load_config
 from gateway.app.gateway import Gateway
 from gateway.core.alerts import AlertSpec, AlertState, Category, ClearSpec, Place, Severity
@@ -56,7 +57,7 @@ async def test_fifty_devices_silent_together_are_one_incident(tmp_path: Path) ->
         singles = [a for a in alerts if a.rule_id == "offline" and not a.key.startswith("flood:")]
         [flood] = [a for a in alerts if a.key == "flood:offline"]
         assert len(singles) == THRESHOLD - 1
-        assert flood.title.startswith("同时告警 32+ 处：Dormitory 2F")
+        assert flood.title.startswith("同时告警 41 处：Dormitory 2F")
         assert "Likely common cause: Dormitory 2F" in flood.message
         assert flood.location == "Dormitory 2F"
         await clock.advance(60)  # then the gate house door fails on its own, later
@@ -94,3 +95,43 @@ def test_latching_alarms_are_never_folded_and_a_quiet_window_starts_afresh() -> 
     assert isinstance(incident, AlertSpec) and incident.key == "flood:r"
     assert gate.admit(ClearSpec("e2", later), inactive) == [
         ClearSpec("flood:r", later, "every member cleared")]
+
+
+def test_members_joining_are_coalesced_into_one_revision_every_few_seconds() -> None:
+    gate = FloodGate(place, window_s=30, threshold=1, revise_s=5)
+    said: list[tuple[float, str]] = []
+
+    def revisions_due_by(now: float) -> None:  # as the alert manager's timer gives them
+        while (due := gate.next_revision()) is not None and due <= now:
+            said.extend((due, r.title.split()[1]) for r in gate.revisions_due(due))
+
+    for second in range(20):  # a member joins every second
+        revisions_due_by(T0 + second)
+        said.extend((T0 + second, o.title.split()[1])
+                    for o in gate.admit(spec(f"d{second}", ts=T0 + second), lambda _k: False))
+    revisions_due_by(T0 + 60)
+    assert said == [(T0, "1"), (T0 + 5, "5"), (T0 + 10, "10"), (T0 + 15, "15"),
+                    (T0 + 20, "20")]
+    assert gate.next_revision() is None
+
+
+async def test_a_flood_over_forty_seconds_is_revised_every_few_seconds_to_its_true_count(
+        tmp_path: Path) -> None:
+    clock = VirtualClock(T0)
+    async with Gateway(load_config(school(tmp_path, 51)), clock, run_adapters=False) as gw:
+        for i in range(51):  # last heard a second apart: silent a second apart
+            heard(gw, f"gs-{i}")
+            await clock.advance(1)
+        await gw.settle()
+        await clock.advance(120 - 51 + THRESHOLD)  # the first members have joined
+        await gw.settle()
+        [early] = [a for a in await gw.store.alerts.newest() if a.key == "flood:offline"]
+        await clock.advance(60)  # the rest join, and the flood settles
+        await gw.settle()
+        flood = await gw.store.alerts.get(early.id)
+        assert flood is not None
+        members = 51 - (THRESHOLD - 1)
+        assert early.title.startswith("同时告警 ") and early.revision == 1
+        assert flood.title.startswith(f"同时告警 {members} 处：Dormitory 2F"), flood.title
+        joining_s = members - 1
+        assert 2 <= flood.revision <= 2 + joining_s / REVISE_S, flood.revision

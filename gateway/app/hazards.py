@@ -4,6 +4,7 @@ quarterly self-inspection scheduled from the school calendar."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -14,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from gateway.app.config import HazardsConfig
 from gateway.core.accounts import UserRepository
 from gateway.core.alerts import Alert
-from gateway.core.clock import Clock
+from gateway.core.clock import Clock, sleep_until
 from gateway.core.hazards import (
     Hazard,
     HazardActor,
@@ -31,6 +32,7 @@ from gateway.core.hazards import (
     decide_hazard,
     escalation_due,
     inspection_day,
+    next_quarter_start,
     quarter_of,
 )
 from gateway.core.repositories import AlertRepository, HazardRepository, StoreUnavailable
@@ -39,6 +41,10 @@ from rules.calendar import CalendarError, SchoolCalendar
 log = logging.getLogger(__name__)
 
 ESCALATION_CHECK_S = 60.0
+"""While the store fails, how often a round of escalation is tried again."""
+PAST_DUE_S = 1.0
+"""A round wakes this long after an escalation's due time (a hazard is overdue only after
+its deadline, not at it)."""
 NOT_CLOSED = (HazardState.OPEN, HazardState.FIXED, HazardState.VERIFIED, HazardState.REVIEW)
 
 
@@ -77,6 +83,8 @@ class HazardRegister:
         self._users = users
         self._school_day = school_day
         self._repeats = {repeat.rule: repeat for repeat in config.from_rules}
+        self._changed = asyncio.Event()
+        self._idle = asyncio.Event()
 
     async def register(self, draft: HazardDraft, by: str) -> Hazard:
         """A new open hazard, or `HazardRefused(422)` naming the field that is wrong."""
@@ -87,7 +95,9 @@ class HazardRegister:
         for name in ("title", "description"):
             if not getattr(draft, name).strip():
                 raise HazardRefused(422, f"{name} is required", name)
-        return await self.hazards.add(self._new(draft, by, now))
+        added = await self.hazards.add(self._new(draft, by, now))
+        self._wake()
+        return added
 
     async def act(self, hazard_id: str, command: HazardCommand,
                   actor: HazardActor) -> Hazard:
@@ -98,6 +108,7 @@ class HazardRegister:
             hazard_id, lambda hazard: decide_hazard(hazard, command, actor, now))
         if changed is None:
             raise HazardNotFound(hazard_id)
+        self._wake()
         return changed
 
     async def get(self, hazard_id: str) -> Hazard:
@@ -173,22 +184,50 @@ class HazardRegister:
                            steps=(*hazard.steps, step))
         return raise_level
 
+    def _wake(self) -> None:
+        """A hazard was registered or changed: a round looks at the schedule again."""
+        self._idle.clear()
+        self._changed.set()
+
+    async def drain(self) -> None:
+        """Wait until the round under way, if any, is done and the next one sleeps."""
+        await self._idle.wait()
+
     async def run(self) -> None:
-        """Escalate and keep this quarter's inspection scheduled, every minute."""
+        """Escalate and keep this quarter's inspection scheduled, in rounds until
+        cancelled: each sleeps until the next escalation or quarter is due, or until a
+        hazard is registered or changes here."""
         failing = False
         while True:
+            self._changed.clear()
+            wake_at: float | None
             try:
                 await self.schedule_inspection()
                 await self.escalate()
+                wake_at = await self.next_round()
             except (StoreUnavailable, SQLAlchemyError) as exc:  # tried again; said once
                 if not failing:
                     log.warning("hazard escalation waits for the store: %s", exc)
                 failing = True
+                wake_at = self._clock.now() + ESCALATION_CHECK_S
             else:
                 if failing:
                     log.info("hazard escalation goes on: the store is back")
                 failing = False
-            await self._clock.sleep(ESCALATION_CHECK_S)
+            await sleep_until(self._clock, wake_at, self._changed, asleep=self._idle)
+
+    async def next_round(self) -> float:
+        """When a round has work next: the earliest escalation due of an open hazard, or
+        the start of the next quarter (its inspection to schedule)."""
+        now = self._clock.now()
+        following = next_quarter_start(quarter_of(datetime.fromtimestamp(now, self._tz).date()))
+        due = [datetime.combine(following, time(0, 0), self._tz).timestamp()]
+        for hazard in await self.hazards.find(HazardFilter(states=(HazardState.OPEN,))):
+            if hazard.escalation_level < 1:
+                due.append(hazard.deadline + PAST_DUE_S)
+            elif hazard.escalation_level < 2:
+                due.append(hazard.deadline + self.config.principal_after + PAST_DUE_S)
+        return max(min(due), now + PAST_DUE_S)
 
     def inspection_due(self, quarter: str) -> float:
         day = inspection_day(quarter, self._school_day, self.config.inspection_school_day)
@@ -216,6 +255,7 @@ class HazardRegister:
         done = await self.hazards.complete_inspection(inspection_id, checklist, by, now, new)
         if done is None:
             raise HazardRefused(409, f"no open inspection {inspection_id!r}")
+        self._wake()
         return done
 
     def _new(self, draft: HazardDraft, by: str, now: float) -> Hazard:

@@ -418,13 +418,18 @@ def quarter_start(quarter: str) -> date:
     return date(int(year), (int(number) - 1) * 3 + 1, 1)
 
 
+def next_quarter_start(quarter: str) -> date:
+    """`2026-Q4` → 2027-01-01."""
+    start = quarter_start(quarter)
+    return (date(start.year + 1, 1, 1) if start.month == 10
+            else date(start.year, start.month + 3, 1))
+
+
 def inspection_day(quarter: str, school_day: Callable[[date], bool], nth: int) -> date:
     """The day the quarter's self-inspection is due: its `nth` school day (counted with
     `school_day(date) -> bool`, so a holiday moves it), or the quarter's last day."""
     start = quarter_start(quarter)
-    following = (date(start.year + 1, 1, 1) if start.month == 10
-                 else date(start.year, start.month + 3, 1))
-    end = following - timedelta(days=1)
+    end = next_quarter_start(quarter) - timedelta(days=1)
     day, seen = start, 0
     while day <= end:
         if school_day(day):

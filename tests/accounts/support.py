@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
+from fastapi import FastAPI
 
 from gateway.app.api.app import create_api
 from gateway.app.gateway import Gateway
@@ -19,20 +20,24 @@ PASSWORD = "correct-horse-battery"
 
 
 @asynccontextmanager
-async def school(tmp_path: Path, store: str | None = None,
-                 extra: str = "") -> AsyncIterator[Gateway]:
+async def school(tmp_path: Path, store: str | None = None, extra: str = "",
+                 forward: bool = True) -> AsyncIterator[Gateway]:
     """The test school (with `extra` config) without a config token; a user `<role>` of
-    each role."""
+    each role. Without `forward`, alerts stay in the outbox and no channel is watched (so
+    days of virtual time pass quickly)."""
     config = school_config(tmp_path, extra, store=store)
     config = config.model_copy(update={"api": config.api.model_copy(update={"token": None})})
-    async with Gateway(config, VirtualClock(T0), run_adapters=False) as gateway:
+    async with Gateway(config, VirtualClock(T0), run_adapters=False,
+                       forward=forward) as gateway:
         for role in Role:
             await gateway.accounts.add_user(role.value, PASSWORD, role, "test")
         yield gateway
 
 
-def client(gateway: Gateway, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_api(gateway)),
+def client(gateway: Gateway, headers: dict[str, str] | None = None,
+           api: FastAPI | None = None) -> httpx.AsyncClient:
+    """A client of `api` (one of its own by default) of `gateway`."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=api or create_api(gateway)),
                              base_url="http://gateway", headers=headers or {})
 
 

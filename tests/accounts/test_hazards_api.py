@@ -14,13 +14,16 @@ from typing import Any
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy.exc import OperationalError
 
+from gateway.accounts import passwords
+from gateway.app.api.app import create_api
 from gateway.app.gateway import Gateway
-from gateway.app.hazards import ESCALATION_CHECK_S
+from gateway.app.hazards import ESCALATION_CHECK_S, HazardDraft
 from gateway.core.clock import VirtualClock
-from gateway.core.hazards import HazardCategory, HazardFilter, HazardSource
-from tests.accounts.support import client, logged_in, school
+from gateway.core.hazards import HazardCategory, HazardFilter, HazardLevel, HazardSource
+from tests.accounts.support import T0, client, logged_in, school
 from tests.core.test_alerts import press
 from tests.helpers import eventually
 
@@ -28,6 +31,17 @@ DAY = 86400.0
 NEW = {"zone": "a3", "category": "exit", "title": "A栋3楼东侧安全出口堆放纸箱",
        "description": "纸箱约1米高，堵住出口门", "responsible": "viewer",
        "deadline": "2026-01-08"}
+DRAFT = HazardDraft(zone="a3", category=HazardCategory.EXIT, level=HazardLevel.GENERAL,
+                    title="A栋3楼东侧安全出口堆放纸箱", description="纸箱约1米高，堵住出口门",
+                    responsible="viewer", deadline=T0 + 7 * DAY)
+
+
+@pytest.fixture(autouse=True)
+def light_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id with its lightest parameters: what these tests check is the hazard
+    register, not what a password costs to guess."""
+    monkeypatch.setattr(passwords, "_hasher",
+                        PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 async def act(api: httpx.AsyncClient, csrf: dict[str, str], hazard_id: str, action: str,
@@ -38,11 +52,13 @@ async def act(api: httpx.AsyncClient, csrf: dict[str, str], hazard_id: str, acti
 @asynccontextmanager
 async def people(gateway: Gateway, *names: str
                  ) -> AsyncIterator[list[tuple[httpx.AsyncClient, dict[str, str]]]]:
-    """A logged-in client and its CSRF header for each of `names`."""
+    """A logged-in client and its CSRF header for each of `names`, all of one API (as
+    the console's users share the gateway's)."""
+    shared = create_api(gateway)
     async with AsyncExitStack() as stack:
         logged = []
         for name in names:
-            api = await stack.enter_async_context(client(gateway))
+            api = await stack.enter_async_context(client(gateway, api=shared))
             logged.append((api, await logged_in(api, name)))
         yield logged
 
@@ -135,8 +151,8 @@ async def test_bad_hazards_name_the_field_and_nothing_is_stored(tmp_path: Path) 
 
 async def test_overdue_hazards_escalate_to_supervisors_then_the_principal(
         tmp_path: Path) -> None:
-    async with school(tmp_path, extra="hazards: {principal: admin, principal_after: 2d}\n"
-                      ) as gateway:
+    async with school(tmp_path, extra="hazards: {principal: admin, principal_after: 2d}\n",
+                      forward=False) as gateway:
         clock = gateway.clock
         assert isinstance(clock, VirtualClock)
         async with people(gateway, "operator") as [(operator, op)]:
@@ -145,12 +161,14 @@ async def test_overdue_hazards_escalate_to_supervisors_then_the_principal(
                                          json={**NEW, "responsible": "operator"})).json()
             await act(operator, op, fixed["id"], "fix", note="已清理")
         await clock.advance(8 * DAY)  # past 2026-01-08: the register's round escalates
+        await gateway.hazards.drain()
         assert await gateway.hazards.escalate() == []  # once per level
         async with people(gateway, "operator") as [(operator, _)]:  # the session ended
             overdue = (await operator.get("/hazards?state=overdue")).json()
             assert [(h["id"], h["overdue"], h["escalation_level"]) for h in overdue] == [
                 (late["id"], True, 1)]
         await clock.advance(2 * DAY)
+        await gateway.hazards.drain()
         async with people(gateway, "operator") as [(operator, _)]:
             principal = (await operator.get(f"/hazards/{late['id']}")).json()
             assert principal["escalation_level"] == 2
@@ -210,7 +228,7 @@ async def test_the_quarterly_inspection_records_every_category_and_its_findings(
 async def test_a_rule_that_keeps_firing_in_a_zone_registers_one_hazard(tmp_path: Path) -> None:
     repeat = ("hazards:\n  from_rules:\n    - {rule: forced, count: 3, within: 7d, "
               "category: building, responsible: operator, deadline: 2d}\n")
-    async with school(tmp_path, extra=repeat) as gateway:
+    async with school(tmp_path, extra=repeat, forward=False) as gateway:
         clock = gateway.clock
         assert isinstance(clock, VirtualClock)
         for _ in range(4):
@@ -229,7 +247,7 @@ async def test_a_rule_that_keeps_firing_in_a_zone_registers_one_hazard(tmp_path:
 
 async def test_a_locked_store_is_said_once_and_the_rounds_go_on(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    async with school(tmp_path) as gateway:
+    async with school(tmp_path, forward=False) as gateway:
         clock = gateway.clock
         assert isinstance(clock, VirtualClock)
         real, calls = gateway.store.hazards.find, []
@@ -243,6 +261,7 @@ async def test_a_locked_store_is_said_once_and_the_rounds_go_on(
         def said() -> list[str]:
             return [r.getMessage() for r in caplog.records if r.name == "gateway.app.hazards"]
         with caplog.at_level(logging.INFO, logger="gateway.app.hazards"):
+            await gateway.hazards.register(DRAFT, "operator")  # a round, on a locked store
             for round_ in range(4):  # each round's store work runs on the store's thread
                 await clock.advance(ESCALATION_CHECK_S)
                 await eventually(lambda n=round_: len(calls) > n, what=f"round {round_}")

@@ -16,12 +16,11 @@ from gateway.cli.db import db_app
 from gateway.cli.discover import command as discover_command
 from gateway.cli.report import report_app
 from gateway.cli.rules import rules_app
+from gateway.cli.sim import register_simulators, sim_app
 from gateway.core.repositories import StoreUnavailable
 
 app = typer.Typer(help="Campus Security Gateway", no_args_is_help=True,
                   pretty_exceptions_enable=False)
-sim_app = typer.Typer(help="Simulated devices and peers that speak the real protocols.",
-                      no_args_is_help=True)
 app.add_typer(sim_app, name="sim")
 app.add_typer(rules_app, name="rules")
 app.add_typer(db_app, name="db")
@@ -103,28 +102,9 @@ def reference(
                f"stored at {info['path']}")
 
 
-def _register_simulators() -> None:
-    """`campusgw sim ...`: each simulator's own command."""
-    from gateway.demo.mqtt_devices import command as mqtt_devices
-    from simulators.camera.cli import command as camera
-    from simulators.modbus import fire_panel_command, gate_controller_command
-    from simulators.police.cli import command as police
-
-    sim_app.command("police", help="Police linkage receiver: verifies, deduplicates, "
-                                   "fails on command.")(police)
-    sim_app.command("mqtt-devices", help="The site's panic buttons and gate sensors "
-                                         "over MQTT.")(mqtt_devices)
-    sim_app.command("fire-panel", help="A Modbus TCP fire alarm control panel.")(
-        fire_panel_command)
-    sim_app.command("gate-controller", help="A Modbus TCP gate, barrier and bollard "
-                                            "controller.")(gate_controller_command)
-    sim_app.command("camera", help="ONVIF cameras with rendered scenes.")(camera)
-
-
-_register_simulators()
-
-
 def main() -> None:
+    if sys.argv[1:2] == ["sim"]:
+        register_simulators()
     app()
 
 

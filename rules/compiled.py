@@ -19,6 +19,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import re
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -43,6 +44,10 @@ from rules.site import RuleSite
 from rules.timers import Held, HeldLog, MemoryHeldLog
 
 log = logging.getLogger(__name__)
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Control characters a device may send in a value or a point's name: in an alert's key,
+title or message they are shown as U+FFFD (a NUL, which PostgreSQL cannot keep, would
+hold every alert behind it)."""
 
 CALENDAR_RULE = "school-calendar"
 
@@ -447,9 +452,11 @@ class CompiledRuleEngine:
             return ""
         point = rule.primary.replace("*", match, 1) if rule.globbed else rule.primary
         value = self.values.get((device.id, point))
-        return template.format(device=device.name, device_id=device.id, zone=device.zone_name,
-                               zone_id=device.zone_id, location=device.location, point=point,
-                               value=value, match=match, rule=rule.config.id)
+        filled = template.format(device=device.name, device_id=device.id,
+                                 zone=device.zone_name, zone_id=device.zone_id,
+                                 location=device.location, point=point, value=value,
+                                 match=match, rule=rule.config.id)
+        return _CONTROL.sub("\ufffd", filled)
 
     def _clear_reason(self, unit: _Unit) -> str:
         if unit.cond and unit.window is not None and not unit.window.active:

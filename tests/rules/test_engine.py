@@ -98,6 +98,19 @@ title: "Unregistered vehicle {value} in lane {match}"
     assert driver.cleared() == []  # momentary: never auto-resolved
 
 
+def test_control_characters_a_device_sends_never_reach_an_alerts_text(
+        tmp_path: Path) -> None:
+    """A NUL in a value would be refused by PostgreSQL and hold every alert behind it."""
+    driver = one(tmp_path, """\
+{id: plate, select: {type: gate_controller}, when: {event: vehicle.*.plate,
+ not_equals: ""}, group: "{value}", severity: warning, category: traffic,
+ title: "Vehicle {value}", message: "{value}"}""")
+    [spec] = driver.send(f"{DAY} 09:02", "gc-main", "vehicle.1.plate", "沪B\x00999\x1b[2J")
+    assert isinstance(spec, AlertSpec)
+    assert spec.title == "Vehicle 沪B\ufffd999\ufffd[2J"
+    assert (spec.key, spec.message) == ("plate:沪B\ufffd999\ufffd[2J", "沪B\ufffd999\ufffd[2J")
+
+
 def test_changed_to_and_from(tmp_path: Path) -> None:
     driver = one(tmp_path, """\
 {id: r, select: {type: fire_panel}, when: {point: zone.*.state, changed_from: fire,

@@ -4,6 +4,7 @@ device of the site, turning their messages into events on the gateway bus."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections.abc import Sequence
 from functools import partial
@@ -11,10 +12,14 @@ from functools import partial
 from adapters.base import AdapterContext
 from adapters.mqtt.config import MqttDeviceBase, MqttSettings
 from adapters.mqtt.connection import MqttConnection
+from adapters.mqtt.flow import DispatchWindow
 from adapters.mqtt.ingest import MessageIngest
 from adapters.mqtt.routing import TopicRouter
 from adapters.mqtt.topics import minimal_filters
 from gateway.core.health import Health
+
+SETTLE_S = 1.0
+"""How long a stopping adapter waits for its last messages to be stored and acknowledged."""
 
 
 def subscription_filters(router: TopicRouter, prefix: str) -> list[str]:
@@ -46,6 +51,7 @@ class MqttAdapter:
         self._bus = ctx.bus
         self._ctx = ctx
         self._ready = asyncio.Event()
+        self._window = DispatchWindow()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._clock = ctx.clock
         self._link_since = ctx.clock.now()
@@ -63,19 +69,32 @@ class MqttAdapter:
         try:
             await asyncio.Event().wait()
         finally:
-            await asyncio.shield(asyncio.to_thread(self._connection.stop))
+            await asyncio.shield(self._disconnect())
+
+    async def _disconnect(self) -> None:
+        """Let what was handed on be stored and acknowledged first (for at most
+        `SETTLE_S`), so that the broker does not deliver it again after a clean restart."""
+        settled = asyncio.Event()
+        self._ctx.when_stored(settled.set)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(SETTLE_S):
+                await settled.wait()
+        await asyncio.to_thread(self._connection.stop)
 
     async def wait_connected(self) -> None:
         """Return once the adapter is connected and subscribed (wrap in `asyncio.timeout`)."""
         await self._ready.wait()
 
     def _hand_on(self) -> None:
-        """Network thread, after a burst: the held events to the bus, then one barrier
-        behind them that acknowledges the burst's messages once they are stored."""
-        self._ingest.flush()
+        """Network thread, after a burst (or `ACK_BATCH` messages of one): the held events
+        to the bus, then one barrier behind them that acknowledges the burst's messages
+        once they are stored; then wait, if need be, for the bus to catch up."""
+        handed = self._ingest.flush()
         pending = self._connection.take_unacked()
         if pending is not None:
             self._ctx.when_stored(partial(self._connection.ack, pending))
+        if handed or pending is not None:
+            self._window.wait_for_room(self._bus)
 
     def _state_changed(self, ready: bool) -> None:
         self._link_since = self._clock.now()

@@ -1,10 +1,11 @@
 """One paho-mqtt client driven by a network thread of its own.
 
 The thread connects, runs paho's network loop (reading bursts of incoming packets
-back to back) and, when the connection fails or drops, waits a
-delay from the gateway's one retry policy (`gateway.core.backoff.Backoff`: capped, exponential,
-jittered) before trying again. A broker that goes away is logged once when it does and
-once when it is back. `stop()` sends DISCONNECT and joins the thread.
+back to back, the socket in large chunks: `adapters.mqtt.reads`) and, when the connection
+fails or drops, waits a delay from the gateway's one retry policy
+(`gateway.core.backoff.Backoff`: capped, exponential, jittered) before trying again. A
+broker that goes away is logged once when it does and once when it is back. `stop()`
+sends DISCONNECT and joins the thread.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import contextlib
 import logging
 import random
 import socket
+import struct
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
@@ -24,8 +26,12 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from adapters.mqtt.config import MqttSettings
+from adapters.mqtt.reads import ChunkedReads
 from gateway.core.backoff import Backoff
 from gateway.core.clock import Clock
+
+if TYPE_CHECKING:
+    from paho.mqtt.client import SocketLike
 
 log = logging.getLogger(__name__)
 
@@ -144,14 +150,13 @@ class MqttConnection:
     def ack(self, pending: PendingAcks) -> None:
         """Acknowledge handled messages to the broker (any thread). Messages of an earlier
         connection are not acknowledged: the broker redelivers them, and after a lost
-        session their ids may already name other messages. The packets are queued for
-        the network thread, which `client.ack` wakes."""
+        session their ids may already name other messages. The PUBACKs are queued as one
+        write for the network thread, which the queueing wakes once: `client.ack` would
+        queue, wake and send each one on its own."""
         with self._ack_lock:
             if pending.generation != self._generation or self._stopping.is_set():
                 return
-            ack = self._client.ack
-            for mid in pending.mids:
-                ack(mid, 1)
+            self._client._packet_queue(paho.PUBACK, pubacks(pending.mids), 0, 0)
 
     def publish(self, topic: str, payload: bytes, qos: int = 1) -> int:
         """Queue a message; returns its message id. QoS 1 messages queued while the broker
@@ -166,9 +171,9 @@ class MqttConnection:
 
     def _make_client(self, client_id: str, persistent_session: bool) -> paho.Client:
         settings = self._settings
-        client = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
-                             clean_session=not persistent_session, protocol=paho.MQTTv311,
-                             manual_ack=self._manual_ack)
+        client = _ChunkedClient(CallbackAPIVersion.VERSION2, client_id=client_id,
+                                clean_session=not persistent_session,
+                                protocol=paho.MQTTv311, manual_ack=self._manual_ack)
         client.connect_timeout = settings.connect_timeout_s
         client.suppress_exceptions = True
         client.enable_logger(logging.getLogger(f"{__name__}.paho"))
@@ -354,6 +359,22 @@ class MqttConnection:
                 log.error("%s: the broker refused the subscription to %s: %s", self.name,
                           topic, reason)
         self._set_ready(True)
+
+
+class _ChunkedClient(paho.Client):
+    """paho's client, reading its connection in large chunks (`ChunkedReads`)."""
+
+    def _create_socket(self) -> SocketLike:
+        return ChunkedReads(super()._create_socket())
+
+
+def pubacks(mids: Sequence[int]) -> bytes:
+    """The PUBACK packets of QoS 1 messages, back to back (MQTT 3.1.1 §3.4: type 4, remaining
+    length 2, the message id): one 32-bit big-endian word each."""
+    return struct.pack(f"!{len(mids)}I", *[_PUBACK_WORD | mid for mid in mids])
+
+
+_PUBACK_WORD = (paho.PUBACK << 24) | (2 << 16)
 
 
 def _nothing() -> None:

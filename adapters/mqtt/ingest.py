@@ -112,14 +112,16 @@ class MessageIngest:
         if problem is not None:
             self._malformed(route.device_id, topic, problem)
 
-    def flush(self) -> None:
-        """Hand the held-back events to the bus."""
+    def flush(self) -> int:
+        """Hand the held-back events to the bus; returns how many there were."""
         batch = self._batch
-        if batch:
+        count = len(batch)
+        if count:
             publish = self._publish
             for event in batch:
                 publish(event)
             batch.clear()
+        return count
 
     def _malformed(self, device_id: str, topic: str, problem: str) -> None:
         self.malformed += 1

@@ -1,0 +1,39 @@
+"""Keeping the MQTT network thread from running far ahead of the event bus.
+
+The broker may send a persistent session's whole backlog at once, faster than the rules
+take it. Events the bus has not dispatched yet are held in memory, and every device that
+comes online meanwhile has its waiting events moved ahead of its availability (a scan of
+the bulk lane each). So the network thread hands on at most `WINDOW` batches that the bus
+has not reached yet; at the next one it waits, without the GIL, until the oldest is
+dispatched. Meanwhile the broker keeps what was not read (it is not acknowledged either).
+"""
+
+from __future__ import annotations
+
+import threading
+
+from gateway.core.bus import EventBus
+
+WINDOW = 4
+"""Batches handed to the bus and not yet dispatched, at most."""
+
+WAIT_S = 1.0
+"""How long the network thread waits for the bus at most: a bus that does not move (not
+running yet, or stuck) must not also stop the connection's keepalive."""
+
+
+class DispatchWindow:
+    """Counts the batches handed to a bus that it has not dispatched yet."""
+
+    def __init__(self, window: int = WINDOW, wait_s: float = WAIT_S) -> None:
+        self._room = threading.Semaphore(window)
+        self._wait_s = wait_s
+
+    def wait_for_room(self, bus: EventBus) -> bool:
+        """Network thread, after handing a batch to `bus`: count it until the bus reaches
+        it, waiting first while `WINDOW` batches are ahead of it. False: the bus had no
+        room for it within `WAIT_S`, and it goes on uncounted."""
+        if not self._room.acquire(timeout=self._wait_s):
+            return False
+        bus.barrier_threadsafe(self._room.release)
+        return True

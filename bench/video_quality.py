@@ -51,7 +51,8 @@ BLOCKED_AT = 0.3
 REFERENCE_FRAMES = 5
 TAMPER_KINDS: tuple[Tamper, ...] = ("covered", "blurred", "moved", "haze")
 REPORTED_SEED = 2026
-"""The seed of the figures in docs/video.md (tuning used other seeds)."""
+"""The seed of the figures quoted first in docs/video.md (which says the seeds looked at
+while tuning and the ones that check it)."""
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,9 @@ Three cues, each blind to a different change of light:
   is fitted as a plane over a band just around the region (a lamp off on one side, sun on
   one wall), and a pixel is changed when its own ratio leaves that plane by more than the
   change level (relative, so it holds in the dark as in daylight) and the noise allow;
+  a patch changed in brightness alone whose outline runs along the reference's edges is
+  a surface lit anew (a door the sun on its wall does not reach) and does not count; with
+  one view in infrared, the other's colours are mapped to its grey first;
 - colour (only when both views are in colour): the chromaticity against the band's;
 - structure: edges, judged relative to the local brightness, that appear or vanish
   (a box's outline, the door's panels hidden), which catch a grey box before a grey door
@@ -60,6 +63,12 @@ _FOREIGN = 0.35
 _CLOSE = np.ones((5, 5), np.uint8)
 _OPEN = np.ones((3, 3), np.uint8)
 _TOLERANCE = np.ones((3, 3), np.uint8)
+_WIDE = np.ones((5, 5), np.uint8)
+_MIN_OUTLINE = 12
+"""Outline pixels a patch needs before its outline is judged."""
+_RELIT_OUTLINE = 0.6
+"""Share of a patch's outline along the reference's edges above which it is a surface
+lit anew, not something new."""
 
 
 @dataclass(frozen=True)
@@ -109,11 +118,14 @@ class RegionComparer:
         self.current_log: FloatImage = np.zeros(self.region.shape, np.float32)
         """The log grey of the crop in the last frame compared."""
         self.current_allowance: FloatImage = np.zeros(self.region.shape, np.float32)
-        grey = np.asarray(self.crop.of(reference.grey), np.float32)
+        # copies of the crops (np.array): views would keep the whole reference frame
+        grey = np.array(self.crop.of(reference.grey), np.float32)
         self._log = _log(_smooth(grey))
         self._edges = _edges(grey, noise_level(reference, self.crop))
         self._near_edges = cv2.dilate(self._edges.astype(np.uint8), _TOLERANCE) > 0
-        self._chroma = _chroma(np.asarray(self.crop.of(reference.colour), np.float32))
+        self._wide_edges = cv2.dilate(self._edges.astype(np.uint8), _WIDE) > 0
+        self._colour = np.array(self.crop.of(reference.colour), np.float32)
+        self._chroma = _chroma(self._colour)
         self._texture = _texture(grey)
         self._grey = grey
         rows = np.arange(self.region.shape[0])[:, None]
@@ -139,7 +151,6 @@ class RegionComparer:
         self.current_log = log_now
         self.current_allowance = np.asarray(
             self.level + 2.5 * (noise / 3.0) / np.exp(log_now), np.float32)
-        ratio = log_now - self._log
         edges = _edges(grey, noise)
         near_now = cv2.dilate(edges.astype(np.uint8), _TOLERANCE) > 0
         structure = (edges & ~self._near_edges) | (self._edges & ~near_now)
@@ -147,9 +158,17 @@ class RegionComparer:
         rough = 1.5 * noise / 3.0 / np.exp(log_now) + 0.01
         structure |= np.abs(np.log((texture + rough) / (self._texture + rough))) > _TEXTURE_LEVEL
         structure |= self._unlike(grey, noise)
+        unclipped = (grey < _CLIPPED) & (self._grey < _CLIPPED)
+        ratio = log_now - self._log
+        if infrared != self.infrared:  # one view in infrared: each colour mapped to its grey
+            steady = ~structure & unclipped
+            if self.infrared:
+                colour = np.asarray(self.crop.of(current.colour), np.float32)
+                ratio = _log(self._mapped(colour, self._grey, steady)) - self._log
+            else:
+                ratio = log_now - _log(self._mapped(self._colour, grey, steady))
         # the light is read where nothing new stands (passers-by in the band do not bend
         # it) and where neither view is saturated (a wall in the sun burnt to white)
-        unclipped = (grey < _CLIPPED) & (self._grey < _CLIPPED)
         field = self._light_field(ratio, ~structure & unclipped)
         brightness = np.exp(self._log) * np.exp(field)
         changed = structure.copy()
@@ -162,15 +181,32 @@ class RegionComparer:
                                   np.abs(chroma[..., 1] - offset[1]))
             bright = brightness > 25.0
             changed |= (distance > _CHROMA_LEVEL + 3.0 * noise / brightness) & bright
-        # Infrared against colour: surfaces keep their edges, not their relative brightness.
-        if infrared == self.infrared:
-            allowed = self.level + 2.5 * (noise / 3.0) / brightness
-            changed |= (np.abs(ratio - field) > allowed) & unclipped
+        allowed = self.level + 2.5 * (noise / 3.0) / brightness
+        changed |= self._relit_left_out((np.abs(ratio - field) > allowed) & unclipped & ~structure)
         self.through_changed = changed & self.see_through
         changed &= ~self.see_through
         mask = cv2.morphologyEx(changed.astype(np.uint8), cv2.MORPH_CLOSE, _CLOSE)
         mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, _OPEN)
         result: Mask = ((mask > 0) & ~self.see_through) | self.through_changed
+        return result
+
+    def _relit_left_out(self, brighter: Mask) -> Mask:
+        """`brighter` (pixels whose brightness alone changed) less each patch whose outline
+        runs along the reference's own edges: a whole surface (a door, a wall) lit anew, as
+        the sun or a lamp does; what stands in front draws an outline of its own."""
+        count, labels = cv2.connectedComponents(brighter.astype(np.uint8), connectivity=8)
+        if count <= 1:
+            return brighter
+        grown = cv2.dilate(labels.astype(np.float32), _TOLERANCE).astype(np.int32)
+        outline = (grown > 0) & (labels == 0)
+        outline[0, :] = outline[-1, :] = False
+        outline[:, 0] = outline[:, -1] = False
+        owners = grown[outline]
+        total = np.bincount(owners, minlength=count)
+        along = np.bincount(owners[self._wide_edges[outline]], minlength=count)
+        relit = (total >= _MIN_OUTLINE) & (along >= _RELIT_OUTLINE * total)
+        relit[0] = False
+        result: Mask = brighter & ~relit[labels]
         return result
 
     def _unlike(self, grey: FloatImage, noise: float) -> Mask:
@@ -209,6 +245,34 @@ class RegionComparer:
         keep = inside >= (1.0 - _FOREIGN) * total
         keep[0] = False
         return np.asarray(keep[labels], np.uint8)
+
+    def _mapped(self, colour: FloatImage, grey: FloatImage, usable: Mask) -> FloatImage:
+        """`grey` (one view's) predicted from `colour` (the other's) over the crop: a mix of
+        the colour channels whose weights vary as a plane over the crop (the light), fitted
+        over the band where nothing new stands, twice (without the worst third)."""
+        ys, xs = self._band_ys, self._band_xs
+        steady = usable[ys, xs]
+        if steady.sum() < _MIN_BAND:
+            steady = np.ones(len(ys), bool)
+        if len(ys) < _MIN_BAND:
+            mix = colour.mean(axis=2)
+            return np.asarray(mix * (np.median(grey) / max(1e-3, float(np.median(mix)))),
+                              np.float32)
+        gx, gy = self._grid
+        samples = colour[ys, xs][steady].astype(np.float64)
+        px, py = gx[ys, xs][steady, None], gy[ys, xs][steady, None]
+        design = np.concatenate([samples, samples * px, samples * py], axis=1)
+        target = grey[ys, xs][steady].astype(np.float64)
+        keep = np.ones(len(target), bool)
+        for _ in range(2):
+            coefficients = np.linalg.lstsq(design[keep], target[keep], rcond=None)[0]
+            residual = np.abs(design @ coefficients - target)
+            keep = residual <= np.partition(residual, len(residual) * 2 // 3)[
+                len(residual) * 2 // 3]
+        weights = coefficients.reshape(3, 3)
+        mix = sum((weights[0, c] + weights[1, c] * gx + weights[2, c] * gy) * colour[..., c]
+                  for c in range(3))
+        return np.asarray(np.maximum(mix, 0.0), np.float32)
 
     def _light_field(self, ratio: FloatImage, usable: Mask) -> FloatImage:
         """The log light ratio as a plane fitted over the band: fitted once, then again

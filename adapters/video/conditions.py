@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
-from adapters.video.frames import PreparedFrame
+from adapters.video.frames import PreparedFrame, shrink
 
 _GRID = (6, 4)
 _INFRARED_SATURATION = 0.045
@@ -58,7 +57,7 @@ def measure(frame: PreparedFrame) -> LightConditions:
     high = np.maximum(np.maximum(b, g), r)
     low = np.minimum(np.minimum(b, g), r)
     saturation = float(((high - low) / (high + 8.0)).mean())
-    cells = cv2.resize(frame.grey, _GRID, interpolation=cv2.INTER_AREA)
+    cells = shrink(frame.grey, _GRID)
     logs = np.log(np.asarray(cells, np.float64) + 6.0).reshape(-1)
     layout = tuple(float(v) for v in logs - logs.mean())
     tint = float(np.log((b.mean() + 8.0) / (r.mean() + 8.0)))

@@ -45,8 +45,9 @@ class RegionWatch:
             see_through |= region_mask(part, scale, size)
         self.see_through = see_through & self.mask
         self.area = int(self.mask.sum())
-        self._history: deque[tuple[Mask, Mask]] = deque(maxlen=persistence_frames)
-        """Per frame kept: changed, and changed and still since the frame before."""
+        self._history: deque[tuple[Mask, Mask | None]] = deque(maxlen=persistence_frames)
+        """Per frame kept: changed, and changed and still since the frame before (None for
+        a frame with none before it)."""
         self._previous: FloatImage | None = None
 
     @property
@@ -69,7 +70,7 @@ class RegionWatch:
         # what stays is also still: a pixel that changed since the previous frame (one
         # passer-by after another) does not count as still; a pixel of shake allowed
         previous = self._previous
-        still = changed
+        still: Mask | None = None  # unknown without a frame before
         if previous is not None and previous.shape == changed.shape:
             now, allow = comparer.current_log, comparer.current_allowance
             low = cv2.erode(previous, _SHAKE) - allow
@@ -86,17 +87,23 @@ class RegionWatch:
         return float(opaque.sum() + behind.sum()) / max(1, area), len(self._history)
 
     def _lasting(self) -> Mask:
-        """Changed in every frame kept, and still in at least half of them: a box stays
-        changed while people pass in front of it (moving there, but never unchanged); a
-        passer-by leaves its pixels unchanged in the other frames."""
+        """Changed in every frame kept, and still in at least half of the frames that
+        had one before them (at least one): a box stays changed while people pass in front
+        of it (moving there, but never unchanged); a passer-by leaves its pixels unchanged
+        in the other frames, and is not still from one frame to the next. A first frame
+        alone is all there is to judge."""
         frames = list(self._history)
         changed = frames[0][0].copy()
         still = np.zeros(changed.shape, np.uint8)
+        known = 0
         for now, steady in frames:
             changed &= now
-            still += steady
-        need = (len(frames) + 1) // 2
-        result: Mask = changed & (still >= need)
+            if steady is not None:
+                still += steady
+                known += 1
+        if not known:
+            return changed
+        result: Mask = changed & (still >= max(1, known // 2))
         return result
 
 

@@ -48,7 +48,6 @@ log = logging.getLogger(__name__)
 LINKAGE_OFFLINE_S = 30.0
 """A linkage channel failing this long raises `linkage-offline` (GB/T 28181 practice: three
 missed keepalives)."""
-LINKAGE_CHECK_S = 5.0
 CLOCK_STEP_CHECK_S = 60.0
 """While rule timers or windows are scheduled, how often a stepped wall clock is looked for
 when no event comes (each event looks too)."""
@@ -283,15 +282,25 @@ class Gateway:
 
     async def _watch_linkage(self) -> None:
         """A linkage channel out of order for `LINKAGE_OFFLINE_S` raises its own alert (the
-        police or the alarm centre no longer hear the school); it clears when it is back."""
+        police or the alarm centre no longer hear the school); it clears when it is back.
+        Sleeps until the next channel's failure reaches that age, or until a worker or
+        channel changes status."""
+        changed = asyncio.Event()
+        for worker in self.workers:
+            worker.on_health_change(changed.set)
         offline: set[str] = set()
         while True:
+            changed.clear()
             now = self.clock.now()
+            due: list[float] = []
             for worker in self.workers:
                 channel = worker.channel.id
                 health = worker_health(worker)
                 key = f"linkage-offline:{channel}"
-                if not health.is_ok and now - health.since >= LINKAGE_OFFLINE_S:
+                offline_at = health.since + LINKAGE_OFFLINE_S  # the very time slept until
+                if not health.is_ok and now < offline_at:
+                    due.append(offline_at)
+                elif not health.is_ok:
                     if channel not in offline:
                         offline.add(channel)
                         log.error("linkage %s offline since %.0f s: %s", channel,
@@ -306,7 +315,7 @@ class Gateway:
                 elif health.is_ok and channel in offline:
                     offline.discard(channel)
                     self.manager.submit(ClearSpec(key, now, "linkage back"))
-            await self.clock.sleep(LINKAGE_CHECK_S)
+            await sleep_until(self.clock, min(due, default=None), changed)
 
     def _delivered(self, job: ForwardJob, now: float) -> None:
         self.metrics.delivery.labels(job.channel).observe(now - job.created_at)

@@ -9,7 +9,7 @@ status keeps its `since`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -77,26 +77,39 @@ class Tracker:
     """Remembers one part's health across failures and recoveries, so that `since` is
     when the current status began and callers can log only on a change.
 
-    `fail()` and `recover()` return True when the status changed (the caller logs then)."""
+    `fail()` and `recover()` return True when the status changed (the caller logs then),
+    and call the listeners then, so that a watcher of the health need not poll it."""
 
     def __init__(self, since: float) -> None:
         self._health = Health.ok(since)
+        self._listeners: list[Callable[[], None]] = []
 
     @property
     def health(self) -> Health:
         return self._health
 
+    def listen(self, listener: Callable[[], None]) -> None:
+        """Call `listener` after each change of status (and so of `since`)."""
+        self._listeners.append(listener)
+
     def fail(self, reason: str, now: float, status: Status = "degraded") -> bool:
         changed = self._health.status != status
         since = now if changed else self._health.since
         self._health = Health(status, reason or status, since)
+        if changed:
+            self._changed()
         return changed
 
     def recover(self, now: float) -> bool:
         if self._health.is_ok:
             return False
         self._health = Health.ok(now)
+        self._changed()
         return True
+
+    def _changed(self) -> None:
+        for listener in self._listeners:
+            listener()
 
 
 def unreachable(names: Iterable[str], total: int, what: str = "devices") -> str:

@@ -4,6 +4,7 @@ HTTP(S) POST per attempt, exactly as the police channel signs (docs/linkage.md).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -84,6 +85,9 @@ class CapChannel:
 
     def health(self) -> Health:
         return self._poster.health
+
+    def on_health_change(self, listener: Callable[[], None]) -> None:
+        self._poster.on_health_change(listener)
 
     async def deliver(self, job: ForwardJob) -> Receipt:
         return await self._poster.post(await self.message(job.payload), CONTENT_TYPE,

@@ -3,6 +3,7 @@ on every attempt, delivers it, returns a receipt, and supervises its link."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -47,4 +48,9 @@ class Channel(Protocol):
 
     def health(self) -> Health:
         """The link's state as the last attempt found it (ok before any attempt)."""
+        ...
+
+    def on_health_change(self, listener: Callable[[], None]) -> None:
+        """Call `listener` whenever `health()` changes status, from an attempt or from the
+        channel's own supervision of the link."""
         ...

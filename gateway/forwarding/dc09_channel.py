@@ -171,6 +171,9 @@ class SiaDc09Channel:
     def health(self) -> Health:
         return self._tracker.health
 
+    def on_health_change(self, listener: Callable[[], None]) -> None:
+        self._tracker.listen(listener)
+
     async def start(self) -> None:
         """Open the link in the background (startup never waits for the receiver; one
         that is down is only noted, and the next frame connects again), then keep NULL

@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -68,6 +69,9 @@ class FileChannel:
 
     def health(self) -> Health:
         return self._link.health
+
+    def on_health_change(self, listener: Callable[[], None]) -> None:
+        self._link.listen(listener)
 
     def _append(self, key: str, record: dict[str, Any]) -> tuple[int, bool]:
         """Write `record` unless `key` is already there; (its line number, written?)."""

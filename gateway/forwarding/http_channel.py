@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 from pydantic import Field
@@ -49,6 +50,9 @@ class PoliceHttpChannel:
 
     def health(self) -> Health:
         return self._poster.health
+
+    def on_health_change(self, listener: Callable[[], None]) -> None:
+        self._poster.on_health_change(listener)
 
     async def deliver(self, job: ForwardJob) -> Receipt:
         return await self._poster.post(linkage_body(job.payload), "application/json",

@@ -8,6 +8,7 @@ import asyncio
 import errno
 import json
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,9 @@ class SignedPoster:
     def health(self) -> Health:
         """The link's state as the last attempt found it (ok before any attempt)."""
         return self._link.health
+
+    def on_health_change(self, listener: Callable[[], None]) -> None:
+        self._link.listen(listener)
 
     def fail(self, reason: str) -> None:
         """Record an attempt that failed before it could be posted (e.g. encoding)."""

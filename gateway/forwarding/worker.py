@@ -57,6 +57,12 @@ class OutboxWorker:
         reason); ok otherwise."""
         return self._state.health
 
+    def on_health_change(self, listener: Callable[[], None]) -> None:
+        """Call `listener` whenever this worker's health or its channel's changes status,
+        so that a watcher of the link sleeps until something changes."""
+        self._state.listen(listener)
+        self.channel.on_health_change(listener)
+
     async def run(self) -> None:
         """Deliver jobs until cancelled."""
         channel_id = self.channel.id

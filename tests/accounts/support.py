@@ -20,15 +20,13 @@ PASSWORD = "correct-horse-battery"
 
 
 @asynccontextmanager
-async def school(tmp_path: Path, store: str | None = None, extra: str = "",
-                 forward: bool = True) -> AsyncIterator[Gateway]:
+async def school(tmp_path: Path, store: str | None = None,
+                 extra: str = "") -> AsyncIterator[Gateway]:
     """The test school (with `extra` config) without a config token; a user `<role>` of
-    each role. Without `forward`, alerts stay in the outbox and no channel is watched (so
-    days of virtual time pass quickly)."""
+    each role."""
     config = school_config(tmp_path, extra, store=store)
     config = config.model_copy(update={"api": config.api.model_copy(update={"token": None})})
-    async with Gateway(config, VirtualClock(T0), run_adapters=False,
-                       forward=forward) as gateway:
+    async with Gateway(config, VirtualClock(T0), run_adapters=False) as gateway:
         for role in Role:
             await gateway.accounts.add_user(role.value, PASSWORD, role, "test")
         yield gateway

@@ -151,8 +151,8 @@ async def test_bad_hazards_name_the_field_and_nothing_is_stored(tmp_path: Path) 
 
 async def test_overdue_hazards_escalate_to_supervisors_then_the_principal(
         tmp_path: Path) -> None:
-    async with school(tmp_path, extra="hazards: {principal: admin, principal_after: 2d}\n",
-                      forward=False) as gateway:
+    async with school(tmp_path,
+                      extra="hazards: {principal: admin, principal_after: 2d}\n") as gateway:
         clock = gateway.clock
         assert isinstance(clock, VirtualClock)
         async with people(gateway, "operator") as [(operator, op)]:
@@ -228,7 +228,7 @@ async def test_the_quarterly_inspection_records_every_category_and_its_findings(
 async def test_a_rule_that_keeps_firing_in_a_zone_registers_one_hazard(tmp_path: Path) -> None:
     repeat = ("hazards:\n  from_rules:\n    - {rule: forced, count: 3, within: 7d, "
               "category: building, responsible: operator, deadline: 2d}\n")
-    async with school(tmp_path, extra=repeat, forward=False) as gateway:
+    async with school(tmp_path, extra=repeat) as gateway:
         clock = gateway.clock
         assert isinstance(clock, VirtualClock)
         for _ in range(4):
@@ -247,7 +247,7 @@ async def test_a_rule_that_keeps_firing_in_a_zone_registers_one_hazard(tmp_path:
 
 async def test_a_locked_store_is_said_once_and_the_rounds_go_on(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    async with school(tmp_path, forward=False) as gateway:
+    async with school(tmp_path) as gateway:
         clock = gateway.clock
         assert isinstance(clock, VirtualClock)
         real, calls = gateway.store.hazards.find, []

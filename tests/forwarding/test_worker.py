@@ -8,6 +8,7 @@ import asyncio
 import logging
 import random
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -75,6 +76,9 @@ class BrokenThenFixedChannel:
 
     def health(self) -> Health:
         return self._link.health
+
+    def on_health_change(self, listener: Callable[[], None]) -> None:
+        self._link.listen(listener)
 
     async def deliver(self, job: ForwardJob) -> Receipt:
         self.attempts.append(job.idempotency_key)

@@ -8,10 +8,12 @@ is a flood); from the `threshold`-th on, new alerts of that rule are folded into
 flood incident instead. Latching alerts (panic, fire) are never folded: each is a person or
 a fire. The incident clears once every folded member has cleared.
 
-The incident's title counts its members. Each revision of an urgent alert is forwarded
-(to the police, once each), so members joining are coalesced: the incident is revised at
-most once every `revise_s`, and once more `revise_s` after the last revision when members
-joined since (`revisions_due`), so that its title ends at the true count.
+The incident's title counts its members still active (the devices still affected), and its
+message how many are back. Each revision of an urgent alert is forwarded (to the police,
+once each), so members joining or clearing are coalesced: the incident is revised at most
+once every `revise_s`, and once more `revise_s` after the last revision when members
+joined or cleared since (`revisions_due`), so that its title ends at the true count. An
+incident no longer active (resolved by a person) is not raised again by members clearing.
 """
 
 from __future__ import annotations
@@ -31,14 +33,17 @@ REVISE_S = 5.0
 @dataclass
 class _Flood:
     members: dict[str, AlertSpec] = field(default_factory=dict)
-    """Folded alert keys and the spec each would have raised."""
+    """Folded alert keys still active and the spec each would have raised."""
+    back: set[str] = field(default_factory=set)
+    """Keys of the members that cleared (until one fails again)."""
     last_at: float = 0.0
     """When its latest member came: a window later, the flood is over (its incident stays
     until the members clear) and a device failing then fails on its own."""
     revised_at: float | None = None
     """When its incident was last raised or revised."""
     unsaid: AlertSpec | None = None
-    """The latest member, when members joined since the last revision."""
+    """What the next revision is made from, when members joined or cleared since the
+    last one: the latest member (stamped when the latest one cleared)."""
 
 
 class FloodGate:
@@ -60,7 +65,7 @@ class FloodGate:
         """What to apply for `outcome`: itself, or the flood incident it joins or leaves.
         `active(key)` says whether an alert of that key is active already."""
         if isinstance(outcome, ClearSpec):
-            return self._cleared(outcome)
+            return self._cleared(outcome, active)
         if outcome.latching or active(outcome.key) or outcome.key.startswith("flood:"):
             return [outcome]
         rule = outcome.rule_id
@@ -80,11 +85,9 @@ class FloodGate:
                 flood = self._floods[rule] = _Flood()
         flood.last_at = now
         flood.members[outcome.key] = outcome
+        flood.back.discard(outcome.key)
         self._folded[outcome.key] = rule
-        if flood.revised_at is not None and now < flood.revised_at + self._revise_s:
-            flood.unsaid = outcome  # counted at the next revision
-            return []
-        return [self._revision(rule, flood, outcome, now)]
+        return self._revised(rule, flood, outcome, now)
 
     def next_revision(self) -> float | None:
         """When `revisions_due` next has a revision to give (None: none is waiting)."""
@@ -100,21 +103,35 @@ class FloodGate:
                 if flood.unsaid is not None and flood.revised_at is not None
                 and flood.revised_at + self._revise_s <= now]
 
+    def _revised(self, rule: str, flood: _Flood, latest: AlertSpec,
+                 now: float) -> list[Outcome]:
+        """The incident's revision now, or none yet when it was revised less than
+        `revise_s` ago (`latest` is then said by `revisions_due`)."""
+        if flood.revised_at is not None and now < flood.revised_at + self._revise_s:
+            flood.unsaid = latest
+            return []
+        return [self._revision(rule, flood, latest, now)]
+
     def _revision(self, rule: str, flood: _Flood, latest: AlertSpec, now: float) -> AlertSpec:
         flood.revised_at, flood.unsaid = now, None
         return self._incident(rule, flood, latest)
 
-    def _cleared(self, clear: ClearSpec) -> list[Outcome]:
+    def _cleared(self, clear: ClearSpec, active: Callable[[str], bool]) -> list[Outcome]:
         rule = self._folded.pop(clear.key, None)
         if rule is None:
             return [clear]
         flood = self._floods[rule]
         del flood.members[clear.key]
-        if flood.members:
+        flood.back.add(clear.key)
+        incident = f"flood:{rule}"
+        if not flood.members:
+            del self._floods[rule]
+            self._recent.pop(rule, None)
+            return [ClearSpec(incident, clear.ts, "every member cleared")]
+        if not active(incident):  # resolved by a person: not raised again for this
             return []
-        del self._floods[rule]
-        self._recent.pop(rule, None)
-        return [ClearSpec(f"flood:{rule}", clear.ts, "every member cleared")]
+        latest = replace(list(flood.members.values())[-1], ts=clear.ts)
+        return self._revised(rule, flood, latest, clear.ts)
 
     def _incident(self, rule: str, flood: _Flood, latest: AlertSpec) -> AlertSpec:
         members = list(flood.members.values())
@@ -123,11 +140,13 @@ class FloodGate:
         count = len(members)
         named = ", ".join(p.device_name for p in places[:10]) + (
             f" and {count - 10} more" if count > 10 else "")
+        back = len(flood.back)
+        returned = f" {back} of {count + back} are back." if back else ""
         return replace(
             latest, key=f"flood:{rule}",
             title=f"同时告警 {count} 处：{cause} · {count} at once: {latest.title}",
             message=f"Likely common cause: {cause}. Its members are not raised one by one: "
-                    f"{named}.",
+                    f"{named}.{returned}",
             location=cause, escalation=(), evidence=(), snapshot=())
 
 

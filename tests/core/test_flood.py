@@ -135,3 +135,73 @@ async def test_a_flood_over_forty_seconds_is_revised_every_few_seconds_to_its_tr
         assert flood.title.startswith(f"同时告警 {members} 处：Dormitory 2F"), flood.title
         joining_s = members - 1
         assert 2 <= flood.revision <= 2 + joining_s / REVISE_S, flood.revision
+
+
+def test_members_clearing_are_coalesced_into_the_live_count_and_the_last_clears_it() -> None:
+    gate = FloodGate(place, window_s=30, threshold=1, revise_s=5)
+    said: list[tuple[float, str]] = []
+
+    def admitted(outcome: AlertSpec | ClearSpec, incident_active: bool = True) -> None:
+        now = outcome.ts  # as the alert manager's timer and queue give them
+        while (due := gate.next_revision()) is not None and due <= now:
+            said.extend((due, r.title.split()[1]) for r in gate.revisions_due(due))
+        for o in gate.admit(outcome, lambda key: incident_active and key == "flood:r"):
+            said.append((now, o.title.split()[1] if isinstance(o, AlertSpec) else o.reason))
+
+    for i in range(10):  # ten members join at once: one raise, its count said 5 s later
+        admitted(spec(f"d{i}"))
+    for second in range(1, 10):  # then all but one come back, a second apart
+        admitted(ClearSpec(f"d{second}", T0 + second))
+    admitted(ClearSpec("d0", T0 + 20))
+    assert said == [(T0, "1"), (T0 + 5, "6"), (T0 + 10, "1"),
+                    (T0 + 20, "every member cleared")]
+    assert gate.next_revision() is None
+    said.clear()
+    admitted(spec("e0", ts=T0 + 100))
+    admitted(spec("e1", ts=T0 + 110))
+    assert said == [(T0 + 100, "1"), (T0 + 110, "2")]
+    admitted(ClearSpec("e1", T0 + 200), incident_active=False)  # a person resolved it
+    assert said == [(T0 + 100, "1"), (T0 + 110, "2")] and gate.next_revision() is None
+
+
+def test_the_incident_message_says_how_many_members_are_back() -> None:
+    gate = FloodGate(place, window_s=30, threshold=1, revise_s=5)
+    for i in range(3):
+        gate.admit(spec(f"d{i}", ts=T0 + 10 * i), lambda _key: False)
+    [revision] = gate.admit(ClearSpec("d1", T0 + 30), lambda key: key == "flood:r")
+    assert isinstance(revision, AlertSpec) and revision.ts == T0 + 30
+    assert revision.title.startswith("同时告警 2 处")
+    assert revision.message.endswith("d0, d2. 1 of 3 are back.")
+
+
+async def test_devices_coming_back_are_counted_out_every_few_seconds_until_none_is_left(
+        tmp_path: Path) -> None:
+    clock = VirtualClock(T0)
+    async with Gateway(load_config(school(tmp_path, 51)), clock, run_adapters=False) as gw:
+        for i in range(51):
+            heard(gw, f"gs-{i}")
+        await gw.settle()
+        await clock.advance(130 + REVISE_S)  # the whole school's switch failed
+        await gw.settle()
+        alerts = await gw.store.alerts.newest()
+        [flood] = [a for a in alerts if a.key == "flood:offline"]
+        singles = {a.device_id for a in alerts if a.rule_id == "offline" and a is not flood}
+        members = [f"gs-{i}" for i in range(51) if f"gs-{i}" not in singles]
+        assert len(members) == 51 - (THRESHOLD - 1)
+        assert flood.title.startswith(f"同时告警 {len(members)} 处"), flood.title
+        for device in members[:20]:  # twenty come back, a second apart
+            heard(gw, device)
+            await gw.settle()
+            await clock.advance(1)
+        await clock.advance(REVISE_S)
+        await gw.settle()
+        revised = await gw.store.alerts.get(flood.id)
+        assert revised is not None and revised.active
+        assert revised.title.startswith(f"同时告警 {len(members) - 20} 处"), revised.title
+        assert revised.message.endswith(f"20 of {len(members)} are back.")
+        assert revised.revision - flood.revision <= 1 + 20 / REVISE_S
+        for device in members[20:]:
+            heard(gw, device)
+        await gw.settle()
+        cleared = await gw.store.alerts.get(flood.id)
+        assert cleared is not None and cleared.state is AlertState.RESOLVED

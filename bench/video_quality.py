@@ -199,6 +199,7 @@ class Report:
             "day_night_f1": round(self.by_condition["pair:day<->dark"].f1, 4),
             "false_alarms_clear": rate(self.clear), "false_alarms_small": rate(self.small),
             "obstruction_mae": round(statistics.fmean(self.errors), 4) if self.errors else 0.0,
+            "obstruction_bias": round(statistics.fmean(self.signed), 4) if self.signed else 0.0,
             "tamper_detected": {k: rate(v) for k, v in sorted(self.tamper.items())},
             "false_tamper": {"count": len(self.false_tamper), "of": self.untampered},
             "frame_ms_median": round(statistics.median(self.frame_ms), 3)

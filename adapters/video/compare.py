@@ -15,8 +15,10 @@ Three cues, each blind to a different change of light:
   under infrared, where brightness alone differs too little.
 
 Changed pixels are joined (closing), enclosed holes filled (the flat face of a box whose
-outline was seen), and speckle removed (opening). Everything is computed on the region's
-bounding box only, so the cost does not grow with the frame.
+outline was seen), and speckle removed (opening). The rim a window's cue alone adds
+around an obstacle (its half-width beyond the outline) is taken off again, and in a
+single frame the columns of someone standing before the region are left out. Everything
+is computed on the region's bounding box only, so the cost does not grow with the frame.
 """
 
 from __future__ import annotations
@@ -60,7 +62,11 @@ _HULL_SUPPORT = 0.35
 """Share of its convex hull a changed patch must cover to be filled to it."""
 _FOREIGN = 0.35
 """Share of a changed patch outside the region above which it is not the region's."""
+_BEYOND_PX = 5
+"""How far beyond the region's top or bottom edge a patch must reach, in a column, to be
+someone standing there (further than the comparison's windows spread an edge)."""
 _CLOSE = np.ones((5, 5), np.uint8)
+_WINDOW_KERNEL = np.ones((_WINDOW, _WINDOW), np.uint8)
 _OPEN = np.ones((3, 3), np.uint8)
 _TOLERANCE = np.ones((3, 3), np.uint8)
 _WIDE = np.ones((5, 5), np.uint8)
@@ -69,6 +75,9 @@ _MIN_OUTLINE = 12
 _RELIT_OUTLINE = 0.6
 """Share of a patch's outline along the reference's edges above which it is a surface
 lit anew, not something new."""
+_DETAIL_HIDDEN = 0.5
+"""Share of the reference's edges within a patch gone (or changed) at or above which the
+patch hides the surface rather than shows it lit anew."""
 
 
 @dataclass(frozen=True)
@@ -115,15 +124,20 @@ class RegionComparer:
         self.level = float(np.log1p(change_level / (128.0 + _OFFSET)))
         self.infrared = infrared
         self.through_changed = np.zeros_like(self.see_through)
+        self._sees_through = \
+            (cv2.dilate(self.see_through.astype(np.uint8), _WINDOW_KERNEL) > 0) & ~self.see_through
+        """Opaque pixels whose comparison windows reach into a see-through part."""
         self.current_log: FloatImage = np.zeros(self.region.shape, np.float32)
         """The log grey of the crop in the last frame compared."""
         self.current_allowance: FloatImage = np.zeros(self.region.shape, np.float32)
+        self.current_located: Mask = np.zeros(self.region.shape, bool)
+        """Pixels of the last frame compared whose change a pixel's own cue (an edge, its
+        brightness or colour) shows, not only a window's."""
         # copies of the crops (np.array): views would keep the whole reference frame
         grey = np.array(self.crop.of(reference.grey), np.float32)
         self._log = _log(_smooth(grey))
         self._edges = _edges(grey, noise_level(reference, self.crop))
         self._near_edges = cv2.dilate(self._edges.astype(np.uint8), _TOLERANCE) > 0
-        self._wide_edges = cv2.dilate(self._edges.astype(np.uint8), _WIDE) > 0
         self._colour = np.array(self.crop.of(reference.colour), np.float32)
         self._chroma = _chroma(self._colour)
         self._texture = _texture(grey)
@@ -131,6 +145,14 @@ class RegionComparer:
         rows = np.arange(self.region.shape[0])[:, None]
         self._bottom = np.where(self.region, rows, -1).max(axis=0)
         """Per column of the crop, the region's lowest row (-1: none)."""
+        top = np.where(self.region, rows, self.region.shape[0]).min(axis=0)
+        self._beyond = ((rows < top - _BEYOND_PX) | (rows > self._bottom + _BEYOND_PX)) & \
+            (self._bottom >= 0)
+        """Pixels well above or below the region in its own columns: where someone
+        standing before it shows, and no obstacle standing in it reaches."""
+        self._floor_or_glass = ((rows > self._bottom) & (self._bottom >= 0)) | self.see_through
+        """Below the region in its columns (the floor an obstacle stands on) and the
+        see-through parts: no outline of an obstacle lies against them."""
         self._mean, self._spread = _local_stats(grey)
         ys, xs = np.nonzero(self.band)
         if len(ys) > _BAND_SAMPLES:
@@ -154,10 +176,14 @@ class RegionComparer:
         edges = _edges(grey, noise)
         near_now = cv2.dilate(edges.astype(np.uint8), _TOLERANCE) > 0
         structure = (edges & ~self._near_edges) | (self._edges & ~near_now)
+        located = structure.copy()  # changes a pixel shows of itself, not a window's
         texture = _texture(grey)
         rough = 1.5 * noise / 3.0 / np.exp(log_now) + 0.01
-        structure |= np.abs(np.log((texture + rough) / (self._texture + rough))) > _TEXTURE_LEVEL
-        structure |= self._unlike(grey, noise)
+        windowed = np.abs(np.log((texture + rough) / (self._texture + rough))) > _TEXTURE_LEVEL
+        windowed |= self._unlike(grey, noise)
+        # a window reaching into a see-through part sees the view beyond change: what it
+        # says of the opaque pixels (bars, frames) next to it is left out
+        structure |= windowed & ~self._sees_through
         unclipped = (grey < _CLIPPED) & (self._grey < _CLIPPED)
         ratio = log_now - self._log
         if infrared != self.infrared:  # one view in infrared: each colour mapped to its grey
@@ -181,8 +207,12 @@ class RegionComparer:
                                   np.abs(chroma[..., 1] - offset[1]))
             bright = brightness > 25.0
             changed |= (distance > _CHROMA_LEVEL + 3.0 * noise / brightness) & bright
+            located |= changed & ~structure
         allowed = self.level + 2.5 * (noise / 3.0) / brightness
-        changed |= self._relit_left_out((np.abs(ratio - field) > allowed) & unclipped & ~structure)
+        brighter = self._relit_left_out(
+            (np.abs(ratio - field) > allowed) & unclipped & ~structure, structure)
+        changed |= brighter
+        self.current_located = cv2.dilate((located | brighter).astype(np.uint8), _TOLERANCE) > 0
         self.through_changed = changed & self.see_through
         changed &= ~self.see_through
         mask = cv2.morphologyEx(changed.astype(np.uint8), cv2.MORPH_CLOSE, _CLOSE)
@@ -190,11 +220,15 @@ class RegionComparer:
         result: Mask = ((mask > 0) & ~self.see_through) | self.through_changed
         return result
 
-    def _relit_left_out(self, brighter: Mask) -> Mask:
+    def _relit_left_out(self, brighter: Mask, structure: Mask) -> Mask:
         """`brighter` (pixels whose brightness alone changed) less each patch whose outline
-        runs along the reference's own edges: a whole surface (a door, a wall) lit anew, as
-        the sun or a lamp does; what stands in front draws an outline of its own."""
-        count, labels = cv2.connectedComponents(brighter.astype(np.uint8), connectivity=8)
+        runs along the reference's own edges, still there, and which keeps the reference's
+        detail within it: a whole surface (a door, a wall) lit anew, as the sun or a lamp
+        does. What stands in front draws an outline of its own, or, covering the whole door
+        or a pane, hides the edges of what it covers (`structure` there: its frame, panels,
+        push bar)."""
+        whole = _fill_holes(brighter.astype(np.uint8))  # a patch with the edges it encloses
+        count, labels = cv2.connectedComponents(whole, connectivity=8)
         if count <= 1:
             return brighter
         grown = cv2.dilate(labels.astype(np.float32), _TOLERANCE).astype(np.int32)
@@ -203,8 +237,12 @@ class RegionComparer:
         outline[:, 0] = outline[:, -1] = False
         owners = grown[outline]
         total = np.bincount(owners, minlength=count)
-        along = np.bincount(owners[self._wide_edges[outline]], minlength=count)
-        relit = (total >= _MIN_OUTLINE) & (along >= _RELIT_OUTLINE * total)
+        still_there = cv2.dilate((self._edges & ~structure).astype(np.uint8), _WIDE) > 0
+        along = np.bincount(owners[still_there[outline]], minlength=count)
+        detail = np.bincount(labels[self._edges], minlength=count)
+        hidden = np.bincount(labels[self._edges & structure], minlength=count)
+        detail_kept = (detail < _MIN_OUTLINE) | (hidden < _DETAIL_HIDDEN * detail)
+        relit = (total >= _MIN_OUTLINE) & (along >= _RELIT_OUTLINE * total) & detail_kept
         relit[0] = False
         result: Mask = brighter & ~relit[labels]
         return result
@@ -225,21 +263,42 @@ class RegionComparer:
 
     def obstructed(self, persistent: Mask, single: bool) -> Mask:
         """What the changes that lasted hide: each patch filled within its outline, and
-        (for a `single` frame) patches lying mostly outside the region left out. True only
-        inside the region."""
+        (for a `single` frame) passers-by left out. True only inside the region."""
         opaque = (persistent & ~self.see_through).astype(np.uint8)
         if single:
-            opaque = self._without_foreign(opaque)
-        filled = _fill_standing(opaque, self._bottom) > 0
+            opaque = self._without_passers_by(opaque)
+        filled = self._placed(_fill_standing(opaque, self._bottom) > 0)
         result: Mask = (filled & self.region & ~self.see_through) | (persistent & self.see_through)
         return result
 
-    def _without_foreign(self, mask: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
-        """Patches changed mostly outside the region (a passer-by taller than the door,
-        a person crossing in front) left out: obstacles in question stand in it."""
-        count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    def _placed(self, filled: Mask) -> Mask:
+        """`filled` less the outer rim a window's cue alone put there: a window flags the
+        pixels up to its half-width beyond an outline, so the rim of that width which no
+        pixel's own cue shows is where the window reached, not the obstacle."""
+        solid = (filled | self._floor_or_glass).astype(np.uint8)
+        core = cv2.erode(solid, _WINDOW_KERNEL) > 0
+        result: Mask = filled & (core | self.current_located)
+        return result
+
+    def _without_passers_by(self, mask: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+        """Passers-by left out of a single frame: the columns in which a patch reaches well
+        above or below the region (someone taller than the door, or nearer the camera than
+        its foot; an obstacle standing in the region stays within it), then the patches
+        changed mostly outside the region (a person crossing beside it). What the person
+        joined to stays: a box with someone before it keeps its other columns."""
+        count, labels = cv2.connectedComponents(mask, connectivity=8)
         if count <= 1:
             return mask
+        width = mask.shape[1]
+        keys = labels * width + np.arange(width)[None, :]
+        standing = np.zeros(count * width, bool)
+        standing[keys[self._beyond & (labels > 0)]] = True
+        standing[:width] = False
+        remaining = (mask > 0) & ~standing[keys]
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(
+            remaining.astype(np.uint8), connectivity=8)
+        if count <= 1:
+            return np.asarray(remaining, np.uint8)
         inside = np.bincount(labels[self.region], minlength=count)
         total = stats[:, cv2.CC_STAT_AREA]
         keep = inside >= (1.0 - _FOREIGN) * total

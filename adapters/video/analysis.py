@@ -59,24 +59,40 @@ class Reference:
     conditions: LightConditions | None = field(default=None, compare=False)
 
 
+@dataclass(frozen=True)
+class Banked:
+    """A reference of the bank as the analyser keeps it: when it was taken and in what
+    light. Its image is kept on disk by the reference store, not here."""
+
+    captured_at: float
+    conditions: LightConditions
+
+
 class PreparedReference:
-    """A reference ready for comparison: landmarks, light, and per region its comparer."""
+    """A reference ready for comparison: landmarks, light, and per region its comparer.
+
+    Only what comparing needs is kept: the frames prepared from the image and the image
+    itself go once the comparers and landmarks are made (a camera's bank would otherwise
+    hold some 2 MB per reference)."""
 
     def __init__(self, reference: Reference, config: VideoAnalyticsConfig) -> None:
-        self.frame = prepare(reference.image, config.analysis_width)
-        self.conditions = reference.conditions or measure(self.frame)
-        self.reference = Reference(reference.image, reference.captured_at, self.conditions)
-        width, height = self.frame.size
-        watches = [RegionWatch(region, self.frame.scale, self.frame.size,
+        frame = prepare(reference.image, config.analysis_width)
+        self.conditions = reference.conditions or measure(frame)
+        self.banked = Banked(reference.captured_at, self.conditions)
+        self.scale = frame.scale
+        self.size = frame.size
+        """Width and height of the analysis frame."""
+        self.source_size = frame.source_size
+        width, height = self.size
+        watches = [RegionWatch(region, self.scale, self.size,
                                config.persistence_frames) for region in config.regions]
         outside = np.ones((height, width), bool)
         for watch in watches:
             outside &= ~watch.mask
-        self.comparers = [RegionComparer(self.frame, w.mask, w.see_through, config.change_level,
+        self.comparers = [RegionComparer(frame, w.mask, w.see_through, config.change_level,
                                          self.conditions.infrared) for w in watches]
-        self.landmarks = Landmarks(self.frame.grey, ~outside, self.frame.scale,
-                                   self.frame.detail)
-        self.view = signature(self.frame)
+        self.landmarks = Landmarks(frame.grey, ~outside, self.scale, frame.detail)
+        self.view = signature(frame)
 
 
 class CameraAnalyser:
@@ -91,15 +107,15 @@ class CameraAnalyser:
         self._source_size: tuple[int, int] | None = None
 
     @property
-    def reference(self) -> Reference | None:
+    def reference(self) -> Banked | None:
         """The newest reference."""
         if not self._bank:
             return None
-        return max(self._bank, key=lambda r: r.reference.captured_at).reference
+        return max(self._bank, key=lambda r: r.banked.captured_at).banked
 
     @property
-    def references(self) -> list[Reference]:
-        return [r.reference for r in self._bank]
+    def references(self) -> list[Banked]:
+        return [r.banked for r in self._bank]
 
     def set_reference(self, reference: Reference | None) -> None:
         """Make `reference` the only one (None: none)."""
@@ -116,10 +132,10 @@ class CameraAnalyser:
         bank = self._bank
         if len(bank) >= self.config.references.size:
             alike = min(bank, key=lambda r: (round(distance(r.conditions, prepared.conditions),
-                                                   1), r.reference.captured_at))
+                                                   1), r.banked.captured_at))
             bank.remove(alike)
         bank.append(prepared)
-        return prepared.reference
+        return Reference(reference.image, reference.captured_at, prepared.conditions)
 
     def reset_history(self) -> None:
         """Forget the last frames of every region (a new scene, or a gap in frames)."""
@@ -150,8 +166,8 @@ class CameraAnalyser:
         return best, best_distance
 
     def _watches_for(self, ref: PreparedReference) -> list[RegionWatch]:
-        if self._watches is None or self._watches[0].mask.shape != ref.frame.grey.shape:
-            self._watches = [RegionWatch(region, ref.frame.scale, ref.frame.size,
+        if self._watches is None or self._watches[0].mask.shape != ref.size[::-1]:
+            self._watches = [RegionWatch(region, ref.scale, ref.size,
                                          self.config.persistence_frames)
                              for region in self.config.regions]
         return self._watches
@@ -163,7 +179,7 @@ class CameraAnalyser:
                                  self._unjudged())
         light = measure(frame)
         ref, apart = self._choose(light)
-        if frame.source_size != ref.frame.source_size:
+        if frame.source_size != ref.source_size:
             tamper = TamperFindings(False, None, True, None, Shift(0.0, 0.0, 0.0), view, None)
             return self._unusable(tamper, light)
         seen = ref.landmarks.in_place(frame.grey, frame.detail)
@@ -192,7 +208,7 @@ class CameraAnalyser:
                                           share >= watch.region.threshold, frames, hidden,
                                           watch.persistence_frames))
         return FrameAnalysis(False, tamper, tuple(findings), light, matched,
-                             ref.reference.captured_at, ref.view)
+                             ref.banked.captured_at, ref.view)
 
     def _unusable(self, tamper: TamperFindings, light: LightConditions) -> FrameAnalysis:
         return FrameAnalysis(False, tamper, self._unjudged(), light)
@@ -201,5 +217,5 @@ class CameraAnalyser:
         return tuple(RegionFinding(r.name, None, None) for r in self.config.regions)
 
 
-__all__ = ["CameraAnalyser", "FrameAnalysis", "PreparedReference", "Reference",
+__all__ = ["Banked", "CameraAnalyser", "FrameAnalysis", "PreparedReference", "Reference",
            "RegionFinding", "ViewSignature"]

@@ -17,7 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from adapters.video.analysis import Reference
+from adapters.video.analysis import Banked, Reference
 from adapters.video.conditions import LightConditions
 from adapters.video.frames import Image
 
@@ -64,7 +64,7 @@ class ReferenceStore:
         return self.folder / f"{camera_id}.bank"
 
     def save(self, camera_id: str, reference: Reference, frames_used: int,
-             automatic: bool = False, bank: list[Reference] | None = None) -> ReferenceInfo:
+             automatic: bool = False, bank: list[Banked] | None = None) -> ReferenceInfo:
         """Write atomically (temporary file, then rename) as the newest reference and into
         the bank; bank entries not in `bank` (when given) are removed. Blocking, call off
         the loop."""

@@ -53,12 +53,18 @@ def _reader(mapping: PointMapping) -> PointReader:
                        JSON_CONVERTERS[mapping.kind], mapping.urgent)
 
 
-def device_routes(device: MqttDeviceBase, prefix: str) -> dict[str, DeviceRoute]:
-    """The device's routes by filled-in topic pattern."""
+def device_routes(device: MqttDeviceBase, prefix: str,
+                  shared: dict[PointMapping, PointReader] | None = None
+                  ) -> dict[str, DeviceRoute]:
+    """The device's routes by filled-in topic pattern. The readers in `shared` (one per
+    mapping) serve every device of a type, which share its default mapping."""
+    known = {} if shared is None else shared
     by_topic: dict[str, list[PointReader]] = {}
     for mapping in device.points:
-        by_topic.setdefault(fill_topic(mapping.topic, prefix, device.id), []).append(
-            _reader(mapping))
+        reader = known.get(mapping)
+        if reader is None:
+            reader = known[mapping] = _reader(mapping)
+        by_topic.setdefault(fill_topic(mapping.topic, prefix, device.id), []).append(reader)
     return {
         topic: DeviceRoute(device.id, tuple(readers),
                            any(reader.path is not None for reader in readers))
@@ -81,8 +87,9 @@ class TopicRouter:
     def for_devices(cls, devices: Iterable[MqttDeviceBase], prefix: str) -> TopicRouter:
         exact: dict[str, list[DeviceRoute]] = {}
         patterns: list[tuple[str, DeviceRoute]] = []
+        readers: dict[PointMapping, PointReader] = {}
         for device in devices:
-            for topic, route in device_routes(device, prefix).items():
+            for topic, route in device_routes(device, prefix, readers).items():
                 if is_wildcard(topic):
                     patterns.append((topic, route))
                 else:

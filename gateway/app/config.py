@@ -11,7 +11,7 @@ from adapters.registry import DEVICE_TYPES, AdapterSettings, DeviceConfig, point
 from adapters.registry import reference_errors as adapter_reference_errors
 from gateway.core.accounts import Role
 from gateway.core.alerts import Category, Severity
-from gateway.core.config import Loc, StrictModel
+from gateway.core.config import DeviceBase, Loc, StrictModel
 from gateway.core.configfile import ConfigError, Place, did_you_mean, load_model
 from gateway.core.durations import Duration
 from gateway.core.hazards import HazardCategory, HazardLevel
@@ -167,9 +167,16 @@ class GatewayConfig(StrictModel):
         zones = {z.id for z in self.zones}
         errors += [(("calendar", *loc), message) for loc, message in
                    self.calendar.reference_errors(zones, {t for z in self.zones for t in z.tags})]
+        names: dict[str, tuple[str, ...]] = {}  # per device: the rules ask for each often
+
+        def points_of(device: DeviceBase) -> tuple[str, ...]:
+            found = names.get(device.id)
+            if found is None:
+                found = names[device.id] = point_names(self.adapters, device)
+            return found
         errors += rule_reference_errors(
             self.rules, self.devices, self.zones, {c.id for c in self.channels}, self.calendar,
-            DEVICE_TYPES, lambda device: point_names(self.adapters, device))
+            DEVICE_TYPES, points_of)
         rules = {rule.id for rule in self.rules}
         errors += [(("hazards", "from_rules", i, "rule"), f"unknown rule {repeat.rule!r}"
                     f"{did_you_mean(repeat.rule, rules)}")

@@ -74,6 +74,15 @@ def test_router_resolves_exact_topics_and_wildcards_and_both_at_once() -> None:
     assert subscription_filters(router, PREFIX) == [f"{PREFIX}/#"]
 
 
+def test_devices_of_a_type_share_the_readers_of_its_default_mapping() -> None:
+    router = TopicRouter.for_devices([panic_button(f"pb-{n}") for n in range(3)], PREFIX)
+    routes = [route for n in range(3)
+              for route in router.resolve(f"{PREFIX}/panic_button/pb-{n}/state")]
+    assert [route.device_id for route in routes] == ["pb-0", "pb-1", "pb-2"]
+    assert routes[0].readers and all(route.readers[0] is routes[0].readers[0]
+                                     for route in routes)
+
+
 class _Collector:
     def __init__(self) -> None:
         self.events: list[Event] = []

@@ -21,6 +21,7 @@ from gateway.alerts.procedures import SopBook
 from gateway.app.config import GatewayConfig
 from gateway.app.evidence import EvidenceLinker
 from gateway.app.hazards import HazardRegister, school_days
+from gateway.app.memory import can_release, keep_releasing_memory
 from gateway.app.metrics import GatewayMetrics
 from gateway.app.reporting import site_reporting
 from gateway.core.alerts import Alert, AlertSpec, Category, ClearSpec, Place, Severity
@@ -181,6 +182,8 @@ class Gateway:
             self._spawn(self.reporting.run_monthly(), "monthly-report")
         self._spawn(self.hazards.run(), "hazards")
         self._spawn(self.metrics.watch_loop(), "loop-lag")
+        if can_release():
+            self._spawn(keep_releasing_memory(self.clock), "release-memory")
         if self.workers:
             self._spawn(self._watch_linkage(), "linkage-watch")
         for worker in self.workers:

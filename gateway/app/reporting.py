@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from apscheduler.triggers.cron import CronTrigger
 
@@ -34,11 +35,12 @@ from gateway.core.statistics import (
 )
 from gateway.modes.drills import DrillService
 from gateway.modes.service import ModeService
-from gateway.reports.build import build_report
 from gateway.reports.config import ReportsConfig
-from gateway.reports.files import ReportFiles
 from gateway.reports.labels import Language
 from rules.calendar import SchoolCalendar
+
+if TYPE_CHECKING:
+    from gateway.reports.files import ReportFiles
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +90,11 @@ class Reporting:
         return replace(stats, drills=figures)
 
     async def build(self, period: Period, language: Language) -> ReportFiles:
-        """The report's files (laid out off the event loop: it takes a second or two)."""
+        """The report's files (laid out off the event loop: it takes a second or two).
+        The layout stack (PDF, charts, spreadsheet) is imported on the first report, not
+        with the gateway: it weighs some 60 MB that a running gateway does not need."""
+        from gateway.reports.build import build_report  # imported here: see above
+
         stats = await self.statistics(period)
         return await asyncio.to_thread(build_report, stats, language, self.site, self.tz,
                                        self._clock.now(), self._zone_names)

@@ -1,6 +1,9 @@
 """The optional XML signature (XML-DSig) of CAP messages: enveloped in the `alert` element,
 as CAP 1.2 section 3.3.2.1 allows, with the school's key and certificate. See the "Signed
-CAP messages" section of docs/linkage.md."""
+CAP messages" section of docs/linkage.md.
+
+The XML stack (lxml, signxml: some 15 MB) is imported when a signer is made, so that a
+gateway whose channels do not sign does not carry it."""
 
 from __future__ import annotations
 
@@ -9,14 +12,9 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from lxml import etree
 from pydantic import Field, SecretStr, field_validator
-from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureMethod
-from signxml.signer import XMLSigner
 
 from gateway.core.config import StrictModel
-
-C14N = CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0
 
 
 class CapSignatureConfig(StrictModel):
@@ -47,6 +45,13 @@ class CapSigner:
     """
 
     def __init__(self, config: CapSignatureConfig) -> None:
+        from signxml.algorithms import (  # imported here: see the module's docstring
+            CanonicalizationMethod,
+            DigestAlgorithm,
+            SignatureMethod,
+        )
+        from signxml.signer import XMLSigner
+
         password = (config.key_password.get_secret_value().encode("utf-8")
                     if config.key_password is not None else None)
         try:
@@ -67,12 +72,15 @@ class CapSigner:
         self._key = key
         self._chain = [cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
                        for cert in chain]
-        self._signer = XMLSigner(signature_algorithm=method,
-                                 digest_algorithm=DigestAlgorithm.SHA256, c14n_algorithm=C14N)
+        self._signer = XMLSigner(
+            signature_algorithm=method, digest_algorithm=DigestAlgorithm.SHA256,
+            c14n_algorithm=CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0)
 
     def sign(self, message: bytes) -> bytes:
         """`message` (a CAP XML document) with a `ds:Signature` as the last child of
         `alert`; UTF-8 with an XML declaration."""
+        from lxml import etree  # imported here: see the module's docstring
+
         root = etree.fromstring(message, etree.XMLParser(remove_blank_text=True))
         signed = self._signer.sign(root, key=self._key, cert=self._chain)
         return bytes(etree.tostring(signed, xml_declaration=True, encoding="UTF-8"))

@@ -44,7 +44,8 @@ from bench.linkage_peers import (
     panel_accounts,
     start_pysiaalarm,
 )
-from bench.panic_latency import SECRET, ReceiptClock, percentile, police_process
+from bench.panic_latency import SECRET, ReceiptClock, police_process
+from bench.samples import percentile
 from bench.stores import HELP, backend, bench_store
 from gateway.app.config import load_config
 from gateway.app.gateway import Gateway

@@ -29,6 +29,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from adapters.mqtt.config import PanicButtonConfig
+from bench.samples import percentile
 from bench.stores import HELP, backend, bench_store
 from gateway.app.config import load_config
 from gateway.app.gateway import Gateway
@@ -42,11 +43,6 @@ from simulators.net import free_port
 PREFIX = "campus/bench"
 SECRET = "bench-secret"
 GATES = 100
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def raw_mqtt_rtt_ms(port: int, count: int) -> list[float]:

@@ -20,6 +20,12 @@ threshold's first few and one incident.
 
 `startup_s` is from loading the config to the first alert stored, for a press queued at the
 broker before the gateway started.
+
+The RSS is this process's: the gateway, its one copy of the site's config (loaded in the
+timed start-up), and the bench's press fleet and simulator handles; the bench writes (and
+loads) the site in a child process. The gateway runs as in service (`campusgw run`): it
+hands freed memory back to the system every minute (`gateway/app/memory.py`, glibc's
+`malloc_trim`); nothing else is tuned (no `MALLOC_ARENA_MAX`).
 """
 
 from __future__ import annotations
@@ -45,7 +51,7 @@ from adapters.mqtt.config import MqttDeviceBase, PanicButtonConfig
 from bench.ingest_site import GATEWAY_CLIENT_ID, BenchSite, build_site, school_sections
 from bench.modbus_poll import LOOPS, ZONES
 from bench.mqtt_load import register_session
-from bench.panic_latency import percentile
+from bench.samples import percentile
 from bench.video import (
     PASSWORD,
     SIM_CAMERAS,
@@ -54,6 +60,7 @@ from bench.video import (
     _analytics_config,
     _prepare_references,
 )
+from gateway.alerts.flood import REVISE_S
 from gateway.app.config import load_config
 from gateway.app.gateway import Gateway
 from simulators.mosquitto import MosquittoBroker
@@ -252,30 +259,54 @@ async def soak(minutes: float, press_every_s: float, gates_per_s: float) -> dict
         workdir = Path(directory)
         with MosquittoBroker(workdir=workdir / "mosquitto") as broker, \
                 panel_process(PANELS) as ports, SimulatorProcess() as cameras:
-            site = await asyncio.to_thread(soak_site, workdir, broker.port, ports, cameras.port)
+            presser = await press_fleet(workdir, broker.port, ports, cameras.port)
             config_file = workdir / "site.yaml"
-            buttons = [d for d in site.config.devices if isinstance(d, PanicButtonConfig)]
-            assert site.config.adapters.mqtt is not None
-            presser = MqttDeviceFleet(buttons[len(buttons) // 2:], "127.0.0.1", broker.port,
-                                      site.config.adapters.mqtt.topic_prefix,
-                                      client_id="soak-presses", heartbeats=False)
             async with device_process(config_file, gates_per_s) as devices:
                 await presser.start()
                 try:
-                    return await _run(config_file, presser, devices, minutes, press_every_s)
+                    return await _run(config_file, broker.port, presser, devices, minutes,
+                                      press_every_s)
                 finally:
                     await presser.stop()
 
 
-async def _run(config_file: Path, presser: MqttDeviceFleet,
+async def press_fleet(workdir: Path, broker_port: int, panel_ports: Sequence[int],
+                      camera_port: int) -> MqttDeviceFleet:
+    """Write the site in a child process; the fleet that presses half of its panic buttons.
+    The bench loads the site there, so that only the gateway's copy of it (and what loading
+    it left behind) is in this process."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.soak", "--write-site", str(workdir),
+        json.dumps({"broker": broker_port, "panels": list(panel_ports), "camera": camera_port}),
+        stdout=subprocess.PIPE)
+    written, _ = await asyncio.wait_for(child.communicate(), 300)
+    if child.returncode != 0:
+        raise RuntimeError(f"writing the site failed ({child.returncode})")
+    pressed = json.loads(written)
+    buttons = [PanicButtonConfig.model_validate({**button, "type": "panic_button"})
+               for button in pressed["buttons"]]
+    return MqttDeviceFleet(buttons, "127.0.0.1", broker_port, pressed["prefix"],
+                           client_id="soak-presses", heartbeats=False)
+
+
+def write_site(workdir: Path, ports: dict[str, Any]) -> dict[str, Any]:
+    """Child process: the site written into `workdir`; the panic buttons `press_fleet`
+    presses (the second half) and the topic prefix."""
+    site = soak_site(workdir, ports["broker"], ports["panels"], ports["camera"])
+    buttons = [d for d in site.config.devices if isinstance(d, PanicButtonConfig)]
+    assert site.config.adapters.mqtt is not None
+    return {"prefix": site.config.adapters.mqtt.topic_prefix,
+            "buttons": [{"id": b.id, "name": b.name, "zone": b.zone}
+                        for b in buttons[len(buttons) // 2:]]}
+
+
+async def _run(config_file: Path, broker_port: int, presser: MqttDeviceFleet,
                devices: asyncio.subprocess.Process, minutes: float,
                press_every_s: float) -> dict[str, Any]:
     buttons = [d.id for d in presser.devices]
     first, rest = buttons[0], buttons[1:]
-    config = load_config(config_file)
-    assert config.adapters.mqtt is not None
-    await asyncio.to_thread(register_session, config.adapters.mqtt.port, GATEWAY_CLIENT_ID,
-                            f"{config.adapters.mqtt.topic_prefix}/#")
+    await asyncio.to_thread(register_session, broker_port, GATEWAY_CLIENT_ID,
+                            f"{presser.prefix}/#")
     await presser.press(first)  # queued at the broker for the gateway's session
     watch = Watch()
     began = time.perf_counter()
@@ -345,8 +376,9 @@ async def mass_outage(gateway: Gateway, devices: asyncio.subprocess.Process,
         if offline == len(silent):
             break
         await asyncio.sleep(1.0)
-    await asyncio.sleep(2.0)  # the last outcomes through the flood gate and the store
-    # as stored now: an incident's title counts the members folded in since its raise
+    # The last outcomes through the flood gate and the store, and the incident's last
+    # (coalesced) revision: its title then counts the members it holds.
+    await asyncio.sleep(REVISE_S + 2.0)
     incidents = [await gateway.store.alerts.get(a["id"]) for a in watch.outage_alerts
                  if a["key"].startswith("flood:")]
     return {"mass_outage_devices": len(silent), "mass_outage_offline": offline,
@@ -390,7 +422,12 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="gate openings and closings per second")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--serve-devices", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--write-site", nargs=2, metavar=("DIR", "PORTS"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.write_site:
+        print(json.dumps(write_site(Path(args.write_site[0]), json.loads(args.write_site[1]))))
+        return
     if args.serve_devices:
         asyncio.run(serve_devices(args.serve_devices, args.gates_per_s))
         return

@@ -160,6 +160,7 @@ async def test_overdue_hazards_escalate_to_supervisors_then_the_principal(
             fixed = (await operator.post("/hazards", headers=op,
                                          json={**NEW, "responsible": "operator"})).json()
             await act(operator, op, fixed["id"], "fix", note="已清理")
+        await gateway.hazards.drain()  # the round the changes started has its schedule
         await clock.advance(8 * DAY)  # past 2026-01-08: the register's round escalates
         await gateway.hazards.drain()
         assert await gateway.hazards.escalate() == []  # once per level

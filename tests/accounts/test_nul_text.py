@@ -23,6 +23,7 @@ async def test_nul_in_a_body_path_or_query_is_refused_and_nothing_is_stored(
             answer = await api.post("/hazards", headers=csrf,
                                     json={**NEW, "title": "出口\x00堆放"})
             assert answer.status_code == 422, answer.text
+            assert answer.json()["detail"][0]["loc"] == ["body", "title"]
             assert "NUL" in answer.text
             assert (await api.get("/hazards/hz%00-1")).status_code == 422
             assert (await api.get("/alerts", params={"state": "all\x00"})).status_code == 422

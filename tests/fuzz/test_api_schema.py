@@ -107,6 +107,9 @@ def _exercise(operation: APIOperation, session: requests.Session) -> None:
 
 def test_every_operation_answers_as_documented(served: str) -> None:
     schema = schemathesis.openapi.from_url(f"{served}/openapi.json")
+    # Text with a NUL is refused on every route (gateway/app/api/nul.py, whose own test is
+    # tests/accounts/test_nul_text.py), which the document does not say string by string.
+    schema.config.generation.update(allow_x00=False)
     with requests.Session() as session:
         login = session.post(f"{served}/auth/login",
                              json={"name": Role.ADMIN.value, "password": PASSWORD}, timeout=10)

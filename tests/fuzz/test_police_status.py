@@ -66,7 +66,7 @@ async def test_a_nul_character_is_refused_on_every_store(
     body = _body({"status": "accepted", field: "a\x00b"}, alert_id)
     answer = await post_status(api, body, f"nul-{field}")
     assert answer.status_code == 422
-    assert answer.json()["detail"][0]["loc"] == [field]
+    assert answer.json()["detail"][0]["loc"] == ["body", field]
 
 
 @pytest.mark.parametrize("at", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59",

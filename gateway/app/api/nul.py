@@ -35,8 +35,10 @@ class RefuseNul:
         messages = [await receive()]
         while messages[-1]["type"] == "http.request" and messages[-1].get("more_body"):
             messages.append(await receive())
-        if ESCAPED_NUL.search(b"".join(m.get("body", b"") for m in messages)):
-            await _refuse(send, "body")
+        body = b"".join(m.get("body", b"") for m in messages)
+        where = _nul_in_json(body) if ESCAPED_NUL.search(body) else None
+        if where is not None:
+            await _refuse(send, "body", *where)
             return
 
         async def replay() -> Message:
@@ -53,8 +55,30 @@ def _is_json(scope: Scope) -> bool:
     return False
 
 
-async def _refuse(send: Send, where: str) -> None:
-    body = json.dumps({"detail": [{"loc": [where], "msg": MESSAGE,
+def _nul_in_json(body: bytes) -> list[str | int] | None:
+    """Where in the JSON `body` a text (a value or a key) holds a NUL: its path; None when
+    none does, or when the body is no JSON (the route says so itself)."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    pending: list[tuple[list[str | int], object]] = [([], document)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, str) and "\x00" in value:
+            return path
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if "\x00" in key:
+                    return [*path, key]
+                pending.append(([*path, key], item))
+        elif isinstance(value, list):
+            pending.extend(([*path, i], item) for i, item in enumerate(value))
+    return None
+
+
+async def _refuse(send: Send, *where: str | int) -> None:
+    body = json.dumps({"detail": [{"loc": list(where), "msg": MESSAGE,
                                    "type": "value_error"}]}).encode()
     await send({"type": "http.response.start", "status": 422,
                 "headers": [(b"content-type", b"application/json"),
